@@ -1,0 +1,111 @@
+"""The command line: the main job, labels, formats, and user errors without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from zhenxing.framework import load_framework
+from zhenxing.io import csv_writer, write_files
+
+from .conftest import ROOT
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "zhenxing", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_run_scores_the_demo_province(tmp_path):
+    out = tmp_path / "processed"
+    r = run_cli("run", "--out", str(out), "--format", "both")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    for name in ("先行示范区", "正常推进区", "重点推进区", "市级排名", "约谈"):
+        assert name in r.stdout
+    units = pd.read_csv(out / "units_2023.csv", encoding="utf-8-sig")
+    assert {"代码", "总分", "等次", "类别内排名", "约谈"} <= set(units.columns)
+    assert 90 <= len(units) <= 110
+    # two units per category are flagged for the warning talk (barring ties at the boundary)
+    assert (units["约谈"] == "是").sum() >= 6
+    xl = pd.read_excel(out / "scores_2023.xlsx", sheet_name=None)
+    assert set(xl) == {"units", "indicators", "cities"}
+    assert len(xl["units"]) == len(units)
+    assert (out / "values_tidy.csv").is_file() and (out / "register.csv").is_file()
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_english_labels_and_other_methods(tmp_path):
+    r = run_cli("score", "--out", str(tmp_path), "--lang", "en", "--year", "2022", "--normalisation", "min_max", "--aggregation", "geometric", "--quiet")
+    assert r.returncode == 0, r.stderr
+    units = pd.read_csv(tmp_path / "units_2022.csv", encoding="utf-8-sig")
+    assert {"Code", "Total", "Grade", "Rank in category", "Warning talk"} <= set(units.columns)
+    fw = load_framework(ROOT / "params/framework.yaml")
+    assert set(units["Category"]) == {c.name_en for c in fw.categories}
+    assert set(units["Grade"]) <= {g.name_en for g in fw.grades}
+
+
+def test_validate_reports_missing_values(tmp_path):
+    r = run_cli("validate", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "missing values" in r.stdout
+    assert (tmp_path / "values_tidy.csv").is_file()
+
+
+BAD_VALUES = "code,indicator,year,value\nZZ0001,grain_task,2023,abc\n"
+
+
+def test_user_error_exits_2_without_traceback_and_keeps_old_outputs(tmp_path):
+    out = tmp_path / "processed"
+    out.mkdir()
+    sentinel = out / "units_2023.csv"
+    sentinel.write_text("old good file\n", encoding="utf-8")
+    bad = tmp_path / "values.csv"
+    bad.write_text(BAD_VALUES, encoding="utf-8")
+    r = run_cli("run", "--values", str(bad), "--out", str(out))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert f"{bad}, row 2, column 'code': unknown unit code 'ZZ0001'" in r.stderr
+    assert "nothing was written" in r.stderr
+    assert sentinel.read_text(encoding="utf-8") == "old good file\n"
+    assert sorted(p.name for p in out.iterdir()) == ["units_2023.csv"]
+
+
+def test_missing_files_and_bad_options(tmp_path):
+    r = run_cli("run", "--framework", str(tmp_path / "none.yaml"), "--register", str(tmp_path / "r.csv"), "--out", str(tmp_path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "none.yaml: file not found" in r.stderr
+    assert "r.csv: file not found" in r.stderr
+    r = run_cli("score", "--year", "1999", "--out", str(tmp_path))
+    assert r.returncode == 2 and "no data for 1999" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("score", "--aggregation", "median")
+    assert r.returncode == 2 and "invalid choice: 'median'" in r.stderr
+    r = run_cli("score", "--normalisation", "z_score", "--aggregation", "geometric", "--out", str(tmp_path))
+    assert r.returncode == 2 and "z-scores are unbounded" in r.stderr
+    assert not list(tmp_path.glob("units_*.csv"))
+
+
+def test_broken_run_file(tmp_path):
+    run_file = tmp_path / "run.yaml"
+    run_file.write_text("year: twenty\nlang: fr\n", encoding="utf-8")
+    r = run_cli("run", "--params", str(run_file))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{run_file}: year" in r.stderr and f"{run_file}: lang" in r.stderr
+
+
+def test_write_files_all_or_nothing(tmp_path):
+    (tmp_path / "a.csv").write_text("old a\n", encoding="utf-8")
+
+    def explode(path: Path) -> None:
+        path.write_text("partial", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_files([(tmp_path / "a.csv", csv_writer(pd.DataFrame({"x": [1]}))), (tmp_path / "b.csv", explode)])
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8") == "old a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]

@@ -1,0 +1,241 @@
+"""Command line: ``zhenxing validate | score | run | demo``.
+
+User errors (bad files, bad options) print one message listing every problem,
+with no traceback, and exit with status 2. Settings come from
+``params/run.yaml`` (``--params`` to choose another file); options override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .config import RunConfig, load_run_config
+from .data import Dataset, load_dataset, write_processed
+from .display import format_table
+from .errors import InputError, Problem
+from .framework import Framework, load_framework
+from .io import csv_writer, excel_writer, write_files
+from .labels import localise
+from .scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS, ScoreResult, ScoringOptions, score_year
+
+EXIT_USER_ERROR = 2
+MAX_SHOWN = 60
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors with our exit code and no traceback."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"zhenxing: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", type=Path, help="run defaults YAML (default: params/run.yaml)")
+    p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
+    p.add_argument("--register", type=Path, help="county register, .csv or .xlsx")
+    p.add_argument("--values", type=Path, help="indicator values, long or wide, .csv or .xlsx")
+    p.add_argument("--out", type=Path, help="output folder (default: data/processed)")
+    p.add_argument("--lang", choices=["zh", "en"], help="labels: Chinese (default) or English")
+
+
+def _scoring_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, help="assessment year (default: the latest in the data)")
+    p.add_argument("--normalisation", choices=NORMALISATIONS, default="goalpost", help="indicator normalisation (default: goalpost = target attainment)")
+    p.add_argument("--aggregation", choices=AGGREGATIONS, default="arithmetic", help="aggregation (default: weighted arithmetic)")
+    p.add_argument("--missing", choices=MISSING_POLICIES, help="how missing values are scored (default: the framework's rule)")
+    p.add_argument("--format", choices=["csv", "xlsx", "both"], default="csv", help="output file format (default: csv)")
+    p.add_argument("--quiet", action="store_true", help="do not print the league tables")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zhenxing", description="Rural revitalisation performance assessment: scoring, gaps and rankings.")
+    parser.add_argument("--version", action="version", version=f"zhenxing {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check the framework and data; write the tidy tables")
+    _common(p)
+
+    p = sub.add_parser("score", help="validate, score one year, write the scored tables and print the leagues")
+    _common(p)
+    _scoring_args(p)
+
+    p = sub.add_parser("run", help="the main job on the configured data: validate, score, print the leagues")
+    _common(p)
+    _scoring_args(p)
+
+    p = sub.add_parser("demo", help="regenerate the synthetic demo province (byte for byte from the seed)")
+    p.add_argument("--params", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
+    p.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default: data/raw)")
+    p.add_argument("--seed", type=int, help="random seed (default from the run file)")
+    return parser
+
+
+# ---------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> RunConfig:
+    cfg = load_run_config(args.params)
+    updates = {}
+    for name in ("framework", "register", "values", "lang"):
+        value = getattr(args, name, None)
+        if value is not None:
+            updates[name] = value
+    if getattr(args, "out", None) is not None:
+        updates["processed_dir"] = args.out
+    if getattr(args, "year", None) is not None:
+        updates["year"] = args.year
+    return cfg.model_copy(update=updates)
+
+
+def _load(cfg: RunConfig) -> tuple[Framework, Dataset]:
+    problems: list[Problem] = []
+    fw: Framework | None = None
+    try:
+        fw = load_framework(cfg.framework)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if fw is None:
+        for path, what in ((cfg.register, "register"), (cfg.values, "values")):
+            if not Path(path).is_file():
+                problems.append(Problem(str(path), f"file not found (expected the {what} as .csv or .xlsx)"))
+        raise InputError(problems, "cannot load the inputs")
+    return fw, load_dataset(fw, cfg.register, cfg.values)
+
+
+def _print_validation(ds: Dataset, written: list[Path]) -> None:
+    reg = ds.register
+    print(f"register: {ds.sources['register']}: {len(reg)} units in {reg['city'].nunique()} cities")
+    counts = reg["category"].value_counts()
+    print("  " + ", ".join(f"{c}: {counts.get(c, 0)}" for c in ds.framework.category_ids))
+    n_ind = ds.values["indicator"].isin(ds.framework.indicator_ids).sum()
+    print(f"values:   {ds.sources['values']}: {len(ds.values)} values ({n_ind} indicator values) for {', '.join(map(str, ds.years))}")
+    miss = ds.missing_summary()
+    if len(miss):
+        by_year = miss.groupby("year")["missing"].sum()
+        detail = "; ".join(f"{y}: {n}" for y, n in by_year.items())
+        print(f"  missing values (scored by the rule '{ds.framework.missing_values}'): {int(miss['missing'].sum())} ({detail})")
+        top = miss.sort_values("missing", ascending=False).head(5)
+        print("  most often missing: " + ", ".join(f"{r.indicator} ({r.year}: {r.missing})" for r in top.itertuples()))
+    else:
+        print("  no missing values")
+    for path in written:
+        print(f"wrote {path}")
+
+
+def _league_tables(result: ScoreResult, lang: str) -> str:
+    fw = result.framework
+    units = result.units
+    cols = ["rank_category", "name_zh", "name_en", "city", "city_en", "total", "grade", "warning_talk", "veto"]
+    blocks = []
+    en = lang == "en"
+    for cat in fw.categories:
+        sub = units[units["category"] == cat.id][cols]
+        if sub.empty:
+            continue
+        title = f"{fw.label(cat, lang)} — {result.year}" + (f" ({len(sub)} units)" if en else f"（{len(sub)} 个单位）")
+        blocks.append(format_table(localise(sub, fw, lang), title=title))
+    cities = result.cities[["rank", "city", "city_en", "n_units", "score", "last"]]
+    blocks.append(format_table(localise(cities, fw, lang), title=("City league" if en else "市级排名") + f" — {result.year}"))
+    return "\n\n".join(blocks)
+
+
+def _write_scores(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> list[Path]:
+    fw = result.framework
+    y = result.year
+    tables = {
+        "units": localise(result.units, fw, lang),
+        "indicators": localise(result.indicators, fw, lang),
+        "cities": localise(result.cities, fw, lang),
+    }
+    jobs = []
+    if fmt in ("csv", "both"):
+        jobs += [(out_dir / f"{name}_{y}.csv", csv_writer(df)) for name, df in tables.items()]
+    if fmt in ("xlsx", "both"):
+        jobs.append((out_dir / f"scores_{y}.xlsx", excel_writer(tables)))
+    return write_files(jobs)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cfg = _settings(args)
+    _, ds = _load(cfg)
+    written = write_processed(ds, cfg.processed_dir)
+    _print_validation(ds, written)
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    cfg = _settings(args)
+    options = ScoringOptions(normalisation=args.normalisation, aggregation=args.aggregation, missing=args.missing)
+    fw, ds = _load(cfg)
+    options.validate(fw)
+    year = cfg.year if cfg.year is not None else ds.years[-1]
+    result = score_year(ds, year, options)  # everything computed before anything is written
+    written = write_processed(ds, cfg.processed_dir)
+    written += _write_scores(result, cfg.processed_dir, cfg.lang, args.format)
+    _print_validation(ds, [])
+    if not args.quiet:
+        print()
+        print(_league_tables(result, cfg.lang))
+        print()
+    if cfg.home_city and cfg.home_city in set(result.units["city"]):
+        home = result.units[result.units["city"] == cfg.home_city]
+        flagged = home[home["warning_talk"]]
+        names = "、".join(flagged["name_zh"]) if cfg.lang == "zh" else ", ".join(flagged["name_en"].where(flagged["name_en"] != "", flagged["name_zh"]))
+        city_row = result.cities[result.cities["city"] == cfg.home_city].iloc[0]
+        if cfg.lang == "en":
+            print(f"home city {home['city_en'].iloc[0] or cfg.home_city}: score {city_row['score']:.2f}, rank {city_row['rank']} of {len(result.cities)}; warning-talk risk: {names or 'none'}")
+        else:
+            print(f"本市 {cfg.home_city}：得分 {city_row['score']:.2f}，全省第 {city_row['rank']} / {len(result.cities)}；约谈风险：{names or '无'}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo
+
+    cfg = load_run_config(args.params)
+    seed = args.seed if args.seed is not None else cfg.seed
+    fw_path = args.framework or cfg.framework
+    load_framework(fw_path)  # a clear message if the framework is broken
+    for path in write_demo(args.out, framework_path=fw_path, seed=seed):
+        print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "score": cmd_score, "run": cmd_score, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        problems = exc.problems
+        print(f"zhenxing: error: {exc.title} ({len(problems)} problem{'s' if len(problems) != 1 else ''})", file=sys.stderr)
+        for p in problems[:MAX_SHOWN]:
+            print(f"  - {p}", file=sys.stderr)
+        if len(problems) > MAX_SHOWN:
+            print(f"  ... and {len(problems) - MAX_SHOWN} more", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # cannot write an output (permissions, disk full): the old files are intact
+        print(f"zhenxing: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("zhenxing: interrupted; files already complete are kept, nothing is half-written.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

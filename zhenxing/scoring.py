@@ -1,0 +1,330 @@
+"""The assessment score: indicator → dimension → total, adjustments, ranks, grades.
+
+The core functions work on numpy arrays (rows = units, columns = indicators);
+:func:`score_year` wraps them for a :class:`~zhenxing.data.Dataset` and returns
+pandas tables.
+
+Default pipeline, as the assessment does it
+-------------------------------------------
+1. attainment ``a_ij = clip((x_ij - g_cj) / (t_cj - g_cj), 0, 1)`` with the
+   target ``t`` and goalpost ``g`` of unit i's category c (dimensionless, 0..1);
+2. a missing value scores 0 and is flagged (or, by the framework's
+   ``missing_values: category_mean``, gets the mean attainment of its category);
+3. dimension attainment ``A_id = Σ_j w_j a_ij`` over the dimension's indicators
+   (shares w sum to 1); dimension points ``P_id = W_d A_id`` (W in points);
+4. base score ``S_i = scale · agg(A_i, W / scale)`` which, for the default
+   weighted arithmetic mean, equals ``Σ_d P_id`` (points, 0..scale);
+5. total ``T_i = max(0, S_i + min(Σ bonus, cap) - Σ deductions)``; a veto caps
+   the grade below the top one and is flagged.
+
+Ranks are competition ranks ("1224"): tied units share the best rank of their
+tie and the next rank is skipped. The warning talk (约谈) concerns the units
+whose rank counted *from the bottom* of their category is within
+``warning_talk.per_category``; a tie at the boundary flags every tied unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate
+from .data import Dataset, YearData
+from .errors import InputError, Problem
+from .framework import Framework
+from .normalise import normalise
+
+NORMALISATIONS = ("goalpost", "min_max", "z_score", "rank", "distance_to_target")
+AGGREGATIONS = ("arithmetic", "geometric", "topsis")
+MISSING_POLICIES = ("zero", "category_mean")
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """Method choices; ``None`` means the framework's own setting.
+
+    ``dimension_weights`` are in points and must sum to the framework's scale;
+    ``indicator_weights`` are shares within each dimension (framework order).
+    """
+
+    normalisation: str = "goalpost"
+    aggregation: str = "arithmetic"
+    missing: str | None = None
+    dimension_weights: tuple[float, ...] | None = None
+    indicator_weights: tuple[float, ...] | None = None
+
+    def validate(self, fw: Framework) -> None:
+        problems: list[Problem] = []
+        if self.normalisation not in NORMALISATIONS:
+            problems.append(Problem("normalisation", f"unknown method '{self.normalisation}' (expected one of {', '.join(NORMALISATIONS)})"))
+        if self.aggregation not in AGGREGATIONS:
+            problems.append(Problem("aggregation", f"unknown method '{self.aggregation}' (expected one of {', '.join(AGGREGATIONS)})"))
+        if self.normalisation == "z_score" and self.aggregation != "arithmetic":
+            problems.append(Problem("aggregation", "z-scores are unbounded and can be negative: use them with arithmetic aggregation only"))
+        if self.missing is not None and self.missing not in MISSING_POLICIES:
+            problems.append(Problem("missing", f"unknown policy '{self.missing}' (expected one of {', '.join(MISSING_POLICIES)})"))
+        if self.dimension_weights is not None:
+            w = np.asarray(self.dimension_weights, dtype=float)
+            if w.shape != (len(fw.dimensions),) or (w < 0).any() or abs(w.sum() - fw.scale) > 1e-6 * fw.scale:
+                problems.append(Problem("dimension_weights", f"expected {len(fw.dimensions)} non-negative weights summing to {fw.scale:g}, got {list(w)}"))
+        if self.indicator_weights is not None:
+            w = np.asarray(self.indicator_weights, dtype=float)
+            if w.shape != (len(fw.indicators),) or (w < 0).any():
+                problems.append(Problem("indicator_weights", f"expected {len(fw.indicators)} non-negative shares"))
+            else:
+                sums = np.bincount(fw.dimension_of_indicator, weights=w, minlength=len(fw.dimensions))
+                for d, s in zip(fw.dimensions, sums):
+                    if abs(s - 1) > 1e-6:
+                        problems.append(Problem(f"indicator_weights[{d.id}]", f"shares sum to {s:g}, expected 1"))
+        if problems:
+            raise InputError(problems, "invalid scoring options")
+
+
+# ---------------------------------------------------------------------------
+# array core
+# ---------------------------------------------------------------------------
+
+
+def attainment(
+    x: np.ndarray,
+    category_index: np.ndarray,
+    targets: np.ndarray,
+    goalposts: np.ndarray,
+    higher_is_better: np.ndarray,
+    method: str = "goalpost",
+) -> np.ndarray:
+    """Normalised indicator values, shape (n_units, n_indicators); NaN where x is NaN.
+
+    ``targets`` and ``goalposts`` have shape (n_categories, n_indicators); unit i
+    is measured against row ``category_index[i]``. Relative methods (min-max,
+    z-score, rank) compare each unit with all units passed in.
+    """
+    t = targets[category_index]
+    g = goalposts[category_index]
+    return normalise(method, x, higher_is_better=higher_is_better, goalpost=g, target=t)
+
+
+def fill_missing(a: np.ndarray, category_index: np.ndarray, policy: str) -> np.ndarray:
+    """Replace NaN attainments: ``zero`` → 0; ``category_mean`` → mean of the unit's
+    category on that indicator (0 if the whole category is missing)."""
+    out = a.copy()
+    miss = np.isnan(out)
+    if not miss.any():
+        return out
+    if policy == "zero":
+        out[miss] = 0.0
+        return out
+    if policy == "category_mean":
+        for c in np.unique(category_index):
+            rows = category_index == c
+            block = out[rows]
+            counts = (~np.isnan(block)).sum(axis=0)
+            means = np.where(counts > 0, np.nansum(block, axis=0) / np.maximum(counts, 1), 0.0)
+            out[rows] = np.where(np.isnan(block), means, block)
+        return out
+    raise ValueError(f"unknown missing-value policy {policy!r}")
+
+
+def dimension_attainment(
+    a: np.ndarray, dimension_of_indicator: np.ndarray, indicator_weights: np.ndarray, n_dimensions: int, method: str = "arithmetic"
+) -> np.ndarray:
+    """Aggregate indicator attainments within each dimension, shape (n_units, n_dimensions).
+
+    ``indicator_weights`` are shares summing to 1 within each dimension.
+    """
+    out = np.empty((a.shape[0], n_dimensions))
+    for d in range(n_dimensions):
+        cols = dimension_of_indicator == d
+        out[:, d] = aggregate(method, a[:, cols], indicator_weights[cols])
+    return out
+
+
+def base_score(dim_attainment: np.ndarray, dimension_weights: np.ndarray, method: str = "arithmetic", scale: float = 100.0) -> np.ndarray:
+    """Score before adjustments, in points: ``scale · agg(A, W / ΣW)``, shape (n_units,)."""
+    return scale * aggregate(method, dim_attainment, dimension_weights / dimension_weights.sum())
+
+
+def adjustments(inputs: np.ndarray, fw: Framework) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bonus points, deduction points and veto flags from the adjustment inputs.
+
+    ``inputs`` has shape (n_units, n_adjustment_inputs) in
+    ``fw.adjustment_input_ids`` order. Bonus = min(cap, Σ_k min(points_k·n_k,
+    max_k)); deductions = Σ_k min(points_per_case_k·n_k, max_k) (points); a veto
+    fires when its input reaches the threshold.
+    """
+    col = {i: k for k, i in enumerate(fw.adjustment_input_ids)}
+    n = inputs.shape[0]
+    bonus = np.zeros(n)
+    for item in fw.adjustments.bonus.items:
+        pts = item.points * inputs[:, col[item.id]]
+        bonus += np.minimum(pts, item.max_points) if item.max_points is not None else pts
+    if fw.adjustments.bonus.cap is not None:
+        bonus = np.minimum(bonus, fw.adjustments.bonus.cap)
+    deduction = np.zeros(n)
+    for rule in fw.adjustments.deductions:
+        pts = rule.points_per_case * inputs[:, col[rule.id]]
+        deduction += np.minimum(pts, rule.max_points) if rule.max_points is not None else pts
+    veto = np.zeros(n, dtype=bool)
+    for v in fw.adjustments.vetoes:
+        veto |= inputs[:, col[v.input]] >= v.threshold
+    return bonus, deduction, veto
+
+
+def competition_rank(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Rank 1 = highest score within each group; ties share the best rank ("1224").
+
+    rank_i = 1 + #{k in group(i): s_k > s_i}. Invariant to the order of units.
+    """
+    scores = np.asarray(scores, dtype=float)
+    groups = np.zeros(len(scores), dtype=int) if groups is None else np.asarray(groups)
+    ranks = np.empty(len(scores), dtype=int)
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        s = scores[idx]
+        ranks[idx] = 1 + (s[None, :] > s[:, None]).sum(axis=1)
+    return ranks
+
+
+def bottom_flags(scores: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """True for units within the bottom ``k`` of their group.
+
+    A unit is flagged when fewer than ``k`` units of its group score strictly
+    lower, so a tie at the boundary flags all tied units.
+    """
+    scores = np.asarray(scores, dtype=float)
+    groups = np.asarray(groups)
+    flags = np.zeros(len(scores), dtype=bool)
+    if k <= 0:
+        return flags
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        s = scores[idx]
+        lower = (s[None, :] < s[:, None]).sum(axis=1)
+        flags[idx] = lower < k
+    return flags
+
+
+# ---------------------------------------------------------------------------
+# pandas wrapper
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scored tables for one year.
+
+    * ``units``: one row per assessed unit, with dimension points (``dim_<id>``),
+      ``pillars`` (the five pillars' subtotal), ``base``, ``bonus``,
+      ``deduction``, ``total`` (points), ``veto``, ``grade``, ranks and
+      the warning-talk flag, sorted by total descending;
+    * ``indicators``: one row per unit and indicator (value, target, goalpost,
+      attainment 0..1, points, max_points, points_lost, missing);
+    * ``cities``: the city score (mean of its units' totals), rank and last flag.
+    """
+
+    year: int
+    framework: Framework
+    options: ScoringOptions
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+    cities: pd.DataFrame
+
+
+def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = None) -> dict[str, np.ndarray]:
+    """All score arrays for one year (see the module docstring for the formulas)."""
+    options = options or ScoringOptions()
+    options.validate(fw)
+    dim_w = fw.dimension_weights if options.dimension_weights is None else np.asarray(options.dimension_weights, float)
+    ind_w = fw.indicator_weights if options.indicator_weights is None else np.asarray(options.indicator_weights, float)
+    cat = yd.category_index
+    raw = attainment(yd.values, cat, fw.targets, fw.goalposts, fw.higher_is_better, options.normalisation)
+    missing = np.isnan(yd.values)
+    a = fill_missing(raw, cat, options.missing or fw.missing_values)
+    dim_a = dimension_attainment(a, fw.dimension_of_indicator, ind_w, len(fw.dimensions), options.aggregation)
+    base = base_score(dim_a, dim_w, options.aggregation, fw.scale)
+    bonus, deduction, veto = adjustments(yd.adjustments, fw)
+    total = np.maximum(0.0, base + bonus - deduction)
+    return {
+        "attainment": a,
+        "missing": missing,
+        "indicator_max": dim_w[fw.dimension_of_indicator] * ind_w,
+        "dimension_attainment": dim_a,
+        "dimension_points": dim_a * dim_w,
+        "base": base,
+        "bonus": bonus,
+        "deduction": deduction,
+        "veto": veto,
+        "total": total,
+    }
+
+
+def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = None) -> ScoreResult:
+    """Score every unit assessed in ``year``: tables for units, indicators and cities."""
+    fw = dataset.framework
+    options = options or ScoringOptions()
+    yd = dataset.year(year)
+    arr = score_arrays(yd, fw, options)
+    units = yd.units.drop(columns="category_index").copy()
+    cat = yd.category_index
+    for k, d in enumerate(fw.dimensions):
+        units[f"dim_{d.id}"] = arr["dimension_points"][:, k]
+    pillar_cols = [f"dim_{d.id}" for d in fw.dimensions if d.pillar]
+    units["pillars"] = units[pillar_cols].sum(axis=1) if pillar_cols else 0.0
+    units["base"] = arr["base"]
+    units["bonus"] = arr["bonus"]
+    units["deduction"] = arr["deduction"]
+    units["total"] = arr["total"]
+    units["veto"] = arr["veto"]
+    vetoes_hit = []
+    col = {i: k for k, i in enumerate(fw.adjustment_input_ids)}
+    for row in yd.adjustments:
+        vetoes_hit.append(";".join(v.id for v in fw.adjustments.vetoes if row[col[v.input]] >= v.threshold))
+    units["veto_items"] = vetoes_hit
+    units["grade"] = [fw.grade_for(s, v).id for s, v in zip(arr["total"], arr["veto"])]
+    units["rank_category"] = competition_rank(arr["total"], cat)
+    units["n_category"] = units.groupby("category")["code"].transform("size").to_numpy()
+    units["rank_province"] = competition_rank(arr["total"])
+    units["warning_talk"] = bottom_flags(arr["total"], cat, fw.warning_talk.per_category)
+    units["n_missing"] = arr["missing"].sum(axis=1)
+    units = units.sort_values(["total", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    ids = fw.indicator_ids
+    n, m = yd.values.shape
+    max_pts = arr["indicator_max"]
+    points = arr["attainment"] * max_pts
+    indicators = pd.DataFrame(
+        {
+            "code": np.repeat(yd.units["code"].to_numpy(), m),
+            "category": np.repeat(yd.units["category"].to_numpy(), m),
+            "dimension": np.tile([fw.dimensions[d].id for d in fw.dimension_of_indicator], n),
+            "indicator": np.tile(ids, n),
+            "value": yd.values.ravel(),
+            "target": fw.targets[cat].ravel(),
+            "goalpost": fw.goalposts[cat].ravel(),
+            "attainment": arr["attainment"].ravel(),
+            "points": points.ravel(),
+            "max_points": np.tile(max_pts, n),
+            "points_lost": (max_pts - points).ravel(),
+            "missing": arr["missing"].ravel(),
+        }
+    )
+    cities = city_table(units, fw)
+    return ScoreResult(year, fw, options, units, indicators, cities)
+
+
+def city_table(units: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """City score = mean of its assessed units' totals; competition rank; last city flagged."""
+    g = units.groupby("city", sort=False)
+    cities = pd.DataFrame(
+        {
+            "city": list(g.groups),
+            "city_en": g["city_en"].first().to_numpy(),
+            "n_units": g.size().to_numpy(),
+            "score": g["total"].mean().to_numpy(),
+        }
+    )
+    cities["rank"] = competition_rank(cities["score"].to_numpy())
+    cities["last"] = bottom_flags(cities["score"].to_numpy(), np.zeros(len(cities), dtype=int), 1) if fw.warning_talk.last_city else False
+    return cities.sort_values(["score", "city"], ascending=[False, True], kind="stable").reset_index(drop=True)
