@@ -119,3 +119,24 @@ def test_shipped_framework_is_valid_and_documented():
     # the normal-zone income target is the 2023 national rural income (national statistics)
     loaded = yaml.safe_load((ROOT / "params/framework.yaml").read_text(encoding="utf-8"))
     assert loaded["warning_talk"]["per_category"] == 2
+
+
+def test_adjustment_ids_share_one_namespace():
+    d = tiny_framework_dict()
+    adj = d["adjustments"]
+    adj["bonus"]["items"].append(dict(adj["bonus"]["items"][0]))  # same id twice
+    adj["deductions"].append({"id": "i3", "name_zh": "x", "name_en": "x", "points_per_case": 1})
+    adj["vetoes"].append({"id": "v2", "name_zh": "x", "name_en": "x", "input": "title", "threshold": 1})
+    joined = "\n".join(problems_of(d))
+    assert "adjustments.bonus.items[1].id: id 'title' is already used by a bonus item" in joined
+    assert "adjustments.deductions[1].id: id 'i3' is already used by an indicator" in joined
+    assert "adjustments.vetoes[1].input: 'title' is a bonus item; a veto reads a count of cases" in joined
+
+
+def test_union_paths_stay_readable_for_odd_category_ids():
+    d = tiny_framework_dict()
+    d["categories"][0]["id"] = "floating"
+    d["dimensions"][0]["indicators"][0]["target"] = {"floating": "high", "b": 80}
+    d["dimensions"][0]["indicators"][0]["goalpost"] = {"floating": 50, "b": 40}
+    joined = "\n".join(problems_of(d))
+    assert "dimensions[0].indicators[0].target.floating: Input should be a valid number" in joined

@@ -84,10 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> RunConfig:
     cfg = load_run_config(args.params)
     updates = {}
-    for name in ("framework", "register", "values", "lang"):
+    for name, field in (("framework", "framework"), ("register", "register_path"), ("values", "values"), ("lang", "lang")):
         value = getattr(args, name, None)
         if value is not None:
-            updates[name] = value
+            updates[field] = value
     if getattr(args, "out", None) is not None:
         updates["processed_dir"] = args.out
     if getattr(args, "year", None) is not None:
@@ -103,11 +103,11 @@ def _load(cfg: RunConfig) -> tuple[Framework, Dataset]:
     except InputError as exc:
         problems.extend(exc.problems)
     if fw is None:
-        for path, what in ((cfg.register, "register"), (cfg.values, "values")):
+        for path, what in ((cfg.register_path, "register"), (cfg.values, "values")):
             if not Path(path).is_file():
                 problems.append(Problem(str(path), f"file not found (expected the {what} as .csv or .xlsx)"))
         raise InputError(problems, "cannot load the inputs")
-    return fw, load_dataset(fw, cfg.register, cfg.values)
+    return fw, load_dataset(fw, cfg.register_path, cfg.values)
 
 
 def _print_validation(ds: Dataset, written: list[Path]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
 
@@ -17,10 +17,11 @@ DEFAULT_RUN_FILE = Path("params/run.yaml")
 
 
 class RunConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     framework: Path = Path("params/framework.yaml")
-    register: Path = Path("data/raw/demo_register_synthetic.csv")
+    # "register" is a BaseModel attribute name, hence the alias
+    register_path: Path = Field(default=Path("data/raw/demo_register_synthetic.csv"), alias="register")
     values: Path = Path("data/raw/demo_values_synthetic.csv")
     year: int | None = None
     home_city: str | None = None

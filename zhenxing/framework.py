@@ -86,7 +86,7 @@ class Indicator(_Strict):
         if self.bounds is not None:
             lo, hi = self.bounds
             return (-math.inf if lo is None else lo, math.inf if hi is None else hi)
-        if self.unit.strip() == "%":
+        if self.unit.strip().lower() in ("%", "％", "percent"):
             return (0.0, 100.0)
         return (0.0, math.inf)
 
@@ -251,9 +251,14 @@ def _for_category(value: PerCategory, category: str) -> float | None:
     return value.get(category) if isinstance(value, dict) else value
 
 
+_UNION_TAGS = {"float", "dict[str,float]"}  # pydantic names the member of a union it tried
+
+
 def _yaml_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part in _UNION_TAGS:
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -329,16 +334,27 @@ def _semantic_problems(fw: Framework, problems: ProblemList, where: str) -> None
     adj = fw.adjustments
     if adj.bonus.items and adj.bonus.cap is None:
         problems.add(at("adjustments.bonus.cap"), "bonus items are declared but the bonus has no cap (expected a positive number of points)")
-    for k, b in enumerate(adj.bonus.items):
-        if b.id in seen_ind:
-            problems.add(at(f"adjustments.bonus.items[{k}].id"), f"'{b.id}' is already an indicator id")
-    for k, d in enumerate(adj.deductions):
-        if d.id in seen_ind or d.id in {b.id for b in adj.bonus.items}:
-            problems.add(at(f"adjustments.deductions[{k}].id"), f"'{d.id}' is already used by an indicator or a bonus item")
+    # bonus, deduction and veto ids share one namespace with the indicators: each is a data column
+    used: dict[str, str] = dict.fromkeys(seen_ind, "an indicator")
+    rules = [(f"adjustments.bonus.items[{k}].id", b.id, "a bonus item") for k, b in enumerate(adj.bonus.items)]
+    rules += [(f"adjustments.deductions[{k}].id", d.id, "a deduction") for k, d in enumerate(adj.deductions)]
+    rules += [(f"adjustments.vetoes[{k}].id", v.id, "a veto") for k, v in enumerate(adj.vetoes)]
+    for path, rule_id, kind in rules:
+        if rule_id in used:
+            problems.add(at(path), f"id '{rule_id}' is already used by {used[rule_id]}")
+        else:
+            used[rule_id] = kind
+    bonus_ids = {b.id for b in adj.bonus.items}
     for k, v in enumerate(adj.vetoes):
-        if v.input in seen_ind:
-            problems.add(at(f"adjustments.vetoes[{k}].input"), f"'{v.input}' is an indicator; a veto reads a count input (a deduction id or its own input id)")
+        if v.input in seen_ind or v.input in bonus_ids:
+            problems.add(
+                at(f"adjustments.vetoes[{k}].input"),
+                f"'{v.input}' is {used.get(v.input, 'in use')}; a veto reads a count of cases (a deduction id or an input of its own)",
+            )
 
+    pillars = [d for d in fw.dimensions if d.pillar]
+    if pillars and len(pillars) != 5:
+        problems.add(at("dimensions[*].pillar"), f"{len(pillars)} dimensions are marked pillar: true, expected the five pillars")
     ordered = sorted(fw.grades, key=lambda g: g.min_score)
     if ordered[0].min_score > 0:
         problems.add(at("grades"), f"the lowest grade starts at {ordered[0].min_score:g}; expected one grade starting at 0 so every score gets a grade")
@@ -357,8 +373,6 @@ def framework_from_dict(data: object, where: str = "framework") -> Framework:
     except ValidationError as exc:
         for err in exc.errors():
             loc = _yaml_path(tuple(err["loc"]))
-            # pydantic reports union members separately ("target.float", "target.dict[str,float]"); keep it readable
-            loc = loc.replace(".float", "").replace(".dict[str,float]", "")
             got = err.get("input")
             got_text = "" if isinstance(got, (dict, list)) or got is None else f" (found {got!r})"
             problems.add(f"{where}: {loc}", f"{err['msg']}{got_text}")

@@ -11,7 +11,7 @@ writing any of them leaves every old file untouched.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,10 +24,16 @@ CSV_ENCODING = "utf-8-sig"
 
 
 def _temp_path(target: Path) -> Path:
+    """A new empty file beside ``target``, with the permissions an ordinary
+    ``open()`` would give (mkstemp's 0o600 would make outputs private)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(name)
+    while True:
+        tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:  # pragma: no cover - a name clash is astronomically unlikely
+            continue
 
 
 def write_files(jobs: Iterable[tuple[Path, Writer]]) -> list[Path]:
@@ -75,5 +81,15 @@ def excel_writer(sheets: dict[str, pd.DataFrame]) -> Writer:
 def text_writer(text: str) -> Writer:
     def write(path: Path) -> None:
         path.write_text(text, encoding="utf-8")
+
+    return write
+
+
+def bytes_writer(data: bytes) -> Writer:
+    def write(path: Path) -> None:
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
 
     return write

@@ -1,0 +1,283 @@
+"""The synthetic demo province and the default framework."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zhenxing.demo import (
+    DEFAULT_SEED,
+    HOME_CITY,
+    REGISTER_COLUMNS,
+    REGISTER_FILE,
+    VALUES_COLUMNS,
+    VALUES_FILE,
+    generate_demo,
+    write_demo,
+)
+from zhenxing.framework import Framework, framework_from_dict, load_framework
+
+from .conftest import tiny_framework_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORK = ROOT / "params" / "framework.yaml"
+RAW = ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def fw() -> Framework:
+    return load_framework(FRAMEWORK)
+
+
+@pytest.fixture(scope="module")
+def demo(fw: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return generate_demo(fw, DEFAULT_SEED)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return write_demo(tmp_path_factory.mktemp("demo"), FRAMEWORK, DEFAULT_SEED)
+
+
+# ---- framework ---------------------------------------------------------------
+
+
+def test_framework_loads_with_expected_shape(fw: Framework) -> None:
+    assert 30 <= len(fw.indicators) <= 40
+    assert fw.dimension_ids == ["industry", "ecology", "civility", "governance", "prosperity", "poverty", "reform", "priorities"]
+    assert fw.dimension_weights.sum() == 100.0
+    assert sum(d.weight for d in fw.dimensions if d.pillar) == 65.0
+    assert [d.id for d in fw.dimensions if d.pillar] == ["industry", "ecology", "civility", "governance", "prosperity"]
+    for dim in fw.dimensions:
+        assert 3 <= len(dim.indicators) <= 6
+        assert sum(i.weight for i in dim.indicators) == 1.0  # exactly, in floating point
+    assert fw.category_ids == ["pilot", "normal", "key"]
+    assert sorted(g.min_score for g in fw.grades) == [0, 82, 90]
+    assert fw.warning_talk.per_category == 2 and fw.warning_talk.last_city
+    assert fw.adjustments.bonus.cap == 5
+
+
+def test_framework_targets_follow_national_figures(fw: Framework) -> None:
+    normal = fw.category_ids.index("normal")
+    t = dict(zip(fw.indicator_ids, fw.targets[normal]))
+    assert t["rural_income"] == 21691  # national statistics communique 2023
+    assert t["income_ratio"] == 2.39
+    assert t["tap_water"] == 90
+    assert t["manure_use"] == 78
+    assert t["processing_ratio"] == 2.5
+    assert {i.id for i in fw.indicators if i.direction == "lower"} >= {"engel_coefficient", "income_ratio", "fertiliser_intensity"}
+    for ind in fw.indicators:
+        assert ind.source.strip(), ind.id
+
+
+def test_framework_pilot_at_least_as_strict_as_normal_and_normal_as_key(fw: Framework) -> None:
+    p, n, k = (fw.category_ids.index(c) for c in ("pilot", "normal", "key"))
+    sign = np.where(fw.higher_is_better, 1.0, -1.0)
+    t = fw.targets * sign
+    assert (t[p] >= t[n]).all() and (t[n] >= t[k]).all()
+
+
+# ---- determinism and committed files ------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path: Path, written: list[Path]) -> None:
+    again = write_demo(tmp_path, FRAMEWORK, DEFAULT_SEED)
+    assert [p.name for p in again] == [REGISTER_FILE, VALUES_FILE]
+    for a, b in zip(written, again):
+        assert a.read_bytes() == b.read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
+
+
+def test_other_seed_gives_other_values(fw: Framework, demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    _, other = generate_demo(fw, DEFAULT_SEED + 1)
+    assert not demo[1]["value"].equals(other["value"])
+
+
+def test_committed_files_are_the_generator_output(written: list[Path]) -> None:
+    for path in written:
+        committed = RAW / path.name
+        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: regenerate with write_demo('data/raw')"
+
+
+def test_csv_format(written: list[Path]) -> None:
+    reg_bytes, val_bytes = (p.read_bytes() for p in written)
+    for data in (reg_bytes, val_bytes):
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data and data.endswith(b"\n")
+    assert reg_bytes.decode("utf-8").split("\n", 1)[0] == ",".join(REGISTER_COLUMNS)
+    assert val_bytes.decode("utf-8").split("\n", 1)[0] == ",".join(VALUES_COLUMNS)
+
+
+def test_written_values_match_generated(written: list[Path], demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, vals = demo
+    back = pd.read_csv(io.BytesIO(written[1].read_bytes()), dtype={"code": str})
+    assert len(back) == len(vals)
+    assert np.allclose(back["value"].to_numpy(float), vals["value"].to_numpy(float), equal_nan=True)
+    back_reg = pd.read_csv(io.BytesIO(written[0].read_bytes()), dtype={"code": str})
+    assert back_reg["code"].tolist() == reg["code"].tolist()
+
+
+# ---- register ------------------------------------------------------------------
+
+
+def test_register_shape(demo: tuple[pd.DataFrame, pd.DataFrame], fw: Framework) -> None:
+    reg, _ = demo
+    assert list(reg.columns) == REGISTER_COLUMNS
+    assert 95 <= len(reg) <= 105
+    assert reg["city"].nunique() == 16
+    assert reg["code"].is_unique and reg["name_zh"].is_unique and reg["name_en"].is_unique
+    assert reg["code"].str.fullmatch(r"99\d{4}").all()
+    assert reg["code"].tolist() == sorted(reg["code"])
+    assert reg["name_zh"].str[-1].isin(["区", "县", "市"]).all()
+    assert ((reg["name_zh"].str[-1] == "区") == (reg["is_district"] == 1)).all()
+    assert set(reg["category"]) == set(fw.category_ids)
+    assert set(reg["is_district"]) == {0, 1}
+    assert (reg["joined"] <= 2021).mean() > 0.9
+
+
+def test_home_city(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, _ = demo
+    home = reg[reg["city"] == HOME_CITY]
+    assert HOME_CITY == "青岚市"
+    assert reg["city"].iloc[0] == HOME_CITY  # listed first
+    assert len(home) == 7
+    assert set(home["category"]) == {"pilot", "normal", "key"}
+
+
+def test_categories_follow_development(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, _ = demo
+    counts = reg["category"].value_counts()
+    assert 20 <= counts["pilot"] <= 30 and 20 <= counts["key"] <= 30 and 40 <= counts["normal"] <= 60
+
+
+# ---- values --------------------------------------------------------------------
+
+
+def test_values_layout(demo: tuple[pd.DataFrame, pd.DataFrame], fw: Framework) -> None:
+    reg, vals = demo
+    assert list(vals.columns) == VALUES_COLUMNS
+    ids = fw.indicator_ids + fw.adjustment_input_ids
+    assert set(vals["year"]) == {2022, 2023}
+    per_unit_year = vals.groupby(["code", "year"], sort=False)["indicator"].apply(list)
+    assert all(v == ids for v in per_unit_year)  # every id once, in framework order
+    key = list(zip(vals["code"], vals["year"]))
+    assert key == sorted(key)
+    joined = reg.set_index("code")["joined"]
+    assert (joined.loc[vals["code"]].to_numpy() <= vals["year"].to_numpy()).all()
+    n_rows = sum(len(ids) * sum(1 for y in (2022, 2023) if j <= y) for j in reg["joined"])
+    assert len(vals) == n_rows
+
+
+def test_some_units_join_in_2023(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, vals = demo
+    late = reg.loc[reg["joined"] == 2023, "code"]
+    assert 2 <= len(late) <= 6
+    assert (reg.loc[reg["joined"] == 2023, "is_district"] == 1).all()
+    assert not vals[(vals["year"] == 2022) & vals["code"].isin(late)].size
+    assert vals[(vals["year"] == 2023) & vals["code"].isin(late)].size
+
+
+def test_every_value_within_valid_range(demo: tuple[pd.DataFrame, pd.DataFrame], fw: Framework) -> None:
+    _, vals = demo
+    for ind in fw.indicators:
+        v = vals.loc[vals["indicator"] == ind.id, "value"].dropna()
+        lo, hi = ind.valid_range
+        assert ((v >= lo) & (v <= hi)).all(), ind.id
+    adj = vals[vals["indicator"].isin(fw.adjustment_input_ids)]
+    assert adj["value"].notna().all()
+    assert (adj["value"] >= 0).all() and (adj["value"] == adj["value"].round()).all()
+
+
+def test_rounding(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    _, vals = demo
+    income = vals.loc[vals["indicator"] == "rural_income", "value"].dropna()
+    assert (income == income.round()).all()
+    pct = vals.loc[vals["indicator"] == "sewage_treatment", "value"].dropna()
+    assert np.allclose(pct, pct.round(1))
+
+
+def test_missing_share(demo: tuple[pd.DataFrame, pd.DataFrame], fw: Framework) -> None:
+    _, vals = demo
+    ind = vals[vals["indicator"].isin(fw.indicator_ids)]
+    share = ind["value"].isna().mean()
+    assert 0.001 <= share <= 0.02
+
+
+def _median(vals: pd.DataFrame, reg: pd.DataFrame, indicator: str, year: int, category: str | None = None) -> float:
+    v = vals[(vals["indicator"] == indicator) & (vals["year"] == year)]
+    if category is not None:
+        v = v[v["code"].isin(reg.loc[reg["category"] == category, "code"])]
+    return float(v["value"].median())
+
+
+def test_pilot_ahead_of_normal_ahead_of_key(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, vals = demo
+    for indicator, sign in (("rural_income", 1), ("sewage_treatment", 1), ("income_ratio", -1), ("engel_coefficient", -1)):
+        p, n, k = (sign * _median(vals, reg, indicator, 2023, c) for c in ("pilot", "normal", "key"))
+        assert p > n > k, indicator
+
+
+def test_normal_zone_near_national_level(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, vals = demo
+    assert 19000 <= _median(vals, reg, "rural_income", 2023, "normal") <= 24500  # national 2023: 21,691 yuan
+    assert 82 <= _median(vals, reg, "tap_water", 2023, "normal") <= 95  # national 2023: 90 %
+
+
+def test_progress_from_2022_to_2023(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    reg, vals = demo
+    r22, r23 = _median(vals, reg, "rural_income", 2022), _median(vals, reg, "rural_income", 2023)
+    assert r22 < r23 < r22 * 1.15
+    assert _median(vals, reg, "sewage_treatment", 2022) < _median(vals, reg, "sewage_treatment", 2023)
+    assert _median(vals, reg, "fertiliser_intensity", 2022) > _median(vals, reg, "fertiliser_intensity", 2023)
+
+
+def test_indicators_correlate_through_the_latent_level(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    _, vals = demo
+    wide = vals[vals["year"] == 2023].pivot(index="code", columns="indicator", values="value")
+    assert wide["rural_income"].corr(wide["sanitary_toilets"]) > 0.3
+    assert wide["rural_income"].corr(wide["income_ratio"]) < -0.3
+
+
+def test_adjustment_inputs(demo: tuple[pd.DataFrame, pd.DataFrame], fw: Framework) -> None:
+    reg, vals = demo
+    adj = vals[vals["indicator"].isin(fw.adjustment_input_ids)]
+    assert (adj["value"] == 0).mean() > 0.8
+    bonus_ids = [b.id for b in fw.adjustments.bonus.items]
+    assert (adj[adj["indicator"].isin(bonus_ids)]["value"] > 0).sum() >= 5
+    returns = adj[adj["indicator"] == "return_to_poverty"]
+    assert ((returns["value"] > 0) & (returns["value"] < 10)).sum() >= 5
+    vetoed = set()
+    for veto in fw.adjustments.vetoes:
+        hit = adj[(adj["indicator"] == veto.input) & (adj["value"] >= veto.threshold)]
+        vetoed |= set(zip(hit["code"], hit["year"]))
+    assert len(vetoed) == 1
+    (code, year), = vetoed
+    assert year == 2023
+    assert reg.set_index("code").loc[code, "city"] != HOME_CITY
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_invariants_hold_for_other_seeds(fw: Framework, seed: int) -> None:
+    reg, vals = generate_demo(fw, seed)
+    assert len(reg[reg["city"] == HOME_CITY]) == 7 and reg["name_zh"].is_unique
+    for ind in fw.indicators:
+        v = vals.loc[vals["indicator"] == ind.id, "value"].dropna()
+        lo, hi = ind.valid_range
+        assert ((v >= lo) & (v <= hi)).all(), ind.id
+    assert not math.isnan(_median(vals, reg, "rural_income", 2023))
+
+
+def test_works_for_any_framework() -> None:
+    """Indicators and categories the generator does not know get sensible values."""
+    tiny = framework_from_dict(tiny_framework_dict())
+    reg, vals = generate_demo(tiny, 5)
+    assert set(reg["category"]) == set(tiny.category_ids)
+    assert set(vals["indicator"]) == set(tiny.indicator_ids + tiny.adjustment_input_ids)
+    for ind in tiny.indicators:
+        v = vals.loc[vals["indicator"] == ind.id, "value"].dropna()
+        lo, hi = ind.valid_range
+        assert len(v) and ((v >= lo) & (v <= hi)).all(), ind.id

@@ -1,0 +1,621 @@
+"""The seeded synthetic demo province.
+
+Everything here is **fictional**: the province, its 16 cities and about 100
+county-level units, their names, codes (all starting with ``99``, which no real
+province uses) and every value. The numbers are drawn so that they *look* like
+real assessment data, centred on the national benchmarks in the framework.
+
+Latent model
+------------
+Each unit ``i`` has one latent development level ``L_i`` (standardised to mean 0,
+standard deviation 1 over the province)::
+
+    L_i = C_city(i) + U_i + 0.35 * is_district_i,
+    C_city ~ N(0, 0.75²)  (city effect),  U_i ~ N(0, 0.7²)  (county effect)
+
+Categories follow the latent level with a little noise (the province sorts its
+units by development): the top quarter is the most ambitious category (pilot),
+the bottom quarter the least (key), the rest the middle one (normal). The home
+city (青岚市) has seven fixed units mixing all three categories, each placed at a
+fixed quantile of its category's latent levels (one of them, 芦源县, near the
+bottom of the key zone). Category ambition is read from the framework's targets,
+so a framework with other category ids works too.
+
+The 2023 value of indicator ``j`` for unit ``i`` is::
+
+    x_ij = mu_j + s_j * d_j * (b_j * L_i + sqrt(1 - b_j²) * e_ij),  e_ij ~ N(0, 1)
+
+where ``mu_j`` is the national level (≈ the normal-zone target), ``s_j`` the
+spread across counties, ``b_j`` the loading on development (so indicators
+correlate) and ``d_j`` = +1 for higher-is-better, -1 for lower-is-better.
+Income is log-normal (the same formula on ``log x``). Growth rates are drawn
+afresh each year around their year's national level. For the other indicators
+the 2022 value is the 2023 value minus one year of progress (indicator-specific,
+±30 % per unit, plus a little noise); rural income in 2022 is the 2023 income
+divided by (1 + its 2023 growth). About 0.5 % of values are missing (empty) and
+about 0.3 % are outliers (3.5-5 spreads away, still inside the valid range). All
+values are rounded per indicator and lie inside the indicator's valid range.
+
+Adjustment inputs are counts: mostly 0, a few national titles (more likely for
+developed units), a few return-to-poverty cases (more likely in lagging units) and
+exactly one unit outside the home city with a large-scale return to poverty in
+2023 (enough to trip the first veto declared on a deduction input).
+
+Output formats
+--------------
+Register: ``code,name_zh,name_en,city,city_en,category,is_district,joined``.
+Values (long): ``code,indicator,year,value`` with ``value`` empty when missing;
+one row per unit, indicator or adjustment input, and assessed year, sorted by
+code, year, then framework order (indicators, then adjustment inputs). Units that
+join in 2023 have no 2022 rows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .framework import Framework, Indicator, load_framework
+from .io import bytes_writer, write_files
+
+__all__ = [
+    "DEFAULT_SEED",
+    "HOME_CITY",
+    "HOME_CITY_EN",
+    "REGISTER_FILE",
+    "VALUES_FILE",
+    "YEARS",
+    "generate_demo",
+    "write_demo",
+]
+
+DEFAULT_SEED = 20231
+HOME_CITY = "青岚市"
+HOME_CITY_EN = "Qinglan"
+YEARS = (2022, 2023)
+REGISTER_FILE = "demo_register_synthetic.csv"
+VALUES_FILE = "demo_values_synthetic.csv"
+REGISTER_COLUMNS = ["code", "name_zh", "name_en", "city", "city_en", "category", "is_district", "joined"]
+VALUES_COLUMNS = ["code", "indicator", "year", "value"]
+
+N_CITIES = 16
+N_UNITS = 100
+MISSING_SHARE = 0.005
+OUTLIER_SHARE = 0.003
+VETO_CASES = 12  # return-to-poverty cases of the one vetoed unit in 2023
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------
+# indicator specifications (how the synthetic values are drawn)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one indicator is drawn.
+
+    ``mu``: national level in 2023 (≈ normal-zone target); ``sd``: spread across
+    counties (for ``log`` indicators, of the natural log); ``b``: loading on the
+    latent level; ``progress``: one year's improvement (2023 minus 2022, in the
+    direction of "better"); ``decimals``: rounding; ``growth``: a growth rate drawn
+    each year around ``mu`` (2023) and ``mu_2022``; ``lo``/``hi``: plausible limits
+    (inside the valid range) for ordinary values.
+    """
+
+    mu: float
+    sd: float
+    b: float = 0.6
+    progress: float = 0.0
+    decimals: int = 1
+    log: bool = False
+    growth: bool = False
+    mu_2022: float = 0.0
+    lo: float | None = None
+    hi: float | None = None
+
+
+_SPECS: dict[str, _Spec] = {
+    # industry
+    "grain_task": _Spec(101.0, 4.0, b=0.2, progress=0.5, lo=80, hi=115),
+    "hs_farmland": _Spec(55.0, 10.0, b=0.6, progress=2.5),
+    "mechanisation": _Spec(74.0, 7.0, b=0.6, progress=1.0),
+    "processing_ratio": _Spec(2.5, 0.5, b=0.7, progress=0.06, decimals=2, lo=0.6),
+    "produce_quality": _Spec(98.0, 0.8, b=0.4, progress=0.1, lo=90),
+    "leisure_growth": _Spec(12.0, 8.0, b=0.3, decimals=1, growth=True, mu_2022=-6.0),
+    # ecology
+    "manure_use": _Spec(79.0, 5.0, b=0.5, progress=1.0),
+    "sanitary_toilets": _Spec(75.0, 12.0, b=0.8, progress=2.0),
+    "sewage_treatment": _Spec(40.0, 15.0, b=0.8, progress=8.0, lo=3),
+    "village_greening": _Spec(32.0, 5.0, b=0.5, progress=0.8),
+    "waste_treatment": _Spec(91.0, 6.0, b=0.6, progress=1.5),
+    "fertiliser_intensity": _Spec(300.0, 50.0, b=0.4, progress=6.0, lo=120),
+    # civility
+    "culture_centres": _Spec(97.0, 3.0, b=0.5, progress=0.8),
+    "civilised_villages": _Spec(52.0, 10.0, b=0.7, progress=2.0),
+    "teacher_degrees": _Spec(63.0, 8.0, b=0.7, progress=1.5),
+    "edu_culture_spending": _Spec(13.0, 1.8, b=0.6, progress=0.4, lo=5),
+    # governance
+    "village_planning": _Spec(88.0, 8.0, b=0.6, progress=4.0),
+    "service_stations": _Spec(55.0, 15.0, b=0.7, progress=3.0),
+    "village_rules": _Spec(98.5, 2.0, b=0.3, progress=0.5),
+    "strong_collective": _Spec(10.0, 6.0, b=0.8, progress=1.0, lo=0.5),
+    # prosperity
+    "rural_income": _Spec(21691.0, 0.26, b=0.95, decimals=0, log=True),
+    "rural_income_growth": _Spec(7.7, 1.2, b=0.1, growth=True, mu_2022=6.3),
+    "engel_coefficient": _Spec(32.5, 2.5, b=0.6, progress=0.4, lo=20, hi=50),
+    "income_ratio": _Spec(2.3, 0.3, b=0.7, progress=0.05, decimals=2, lo=1.3),
+    "tap_water": _Spec(90.0, 7.0, b=0.7, progress=3.0),
+    # poverty-gain consolidation
+    "risk_cleared": _Spec(65.0, 10.0, b=0.5, progress=8.0),
+    "lifted_income_growth": _Spec(9.0, 2.5, b=0.2, growth=True, mu_2022=12.0),
+    "lifted_employment": _Spec(90.0, 5.0, b=0.4, progress=1.0),
+    "fund_industry_share": _Spec(60.0, 6.0, b=0.3, progress=4.0),
+    # reform
+    "collective_income_100k": _Spec(50.0, 18.0, b=0.8, progress=6.0, lo=2),
+    "homestead_revitalisation": _Spec(28.0, 10.0, b=0.6, progress=4.0, lo=1),
+    "land_transfer": _Spec(40.0, 12.0, b=0.7, progress=1.5, lo=5),
+    "collective_property_reform": _Spec(99.0, 2.0, b=0.2, progress=1.0),
+    # four priorities
+    "land_revenue_share": _Spec(8.0, 2.5, b=0.4, progress=1.0, lo=0.5),
+    "agri_spending_growth": _Spec(5.0, 6.0, b=0.2, growth=True, mu_2022=6.0),
+    "cadre_training": _Spec(94.0, 5.0, b=0.4, progress=2.0),
+    "elderly_care": _Spec(60.0, 15.0, b=0.6, progress=4.0, lo=5),
+}
+
+
+def _fallback_spec(ind: Indicator, fw: Framework, middle: int) -> _Spec:
+    """A spec for an indicator this module does not know (a user's framework)."""
+    j = fw.indicator_ids.index(ind.id)
+    t, g = float(fw.targets[middle, j]), float(fw.goalposts[middle, j])
+    sd = abs(t - g) / 3.0
+    lo, _ = ind.valid_range
+    growth = lo < 0
+    if abs(t) >= 1000:
+        decimals = 0
+    elif abs(t) < 10 and ind.unit.strip() != "%":
+        decimals = 2
+    else:
+        decimals = 1
+    return _Spec(mu=t, sd=sd, b=0.6, progress=0.0 if growth else sd * 0.15, decimals=decimals, growth=growth, mu_2022=t)
+
+
+# ---------------------------------------------------------------------------
+# names
+# ---------------------------------------------------------------------------
+
+# (hanzi, pinyin) syllables; none starts with a vowel or with g, so pinyin joins
+# without ambiguity. Deliberately fanciful (plants, birds, colours, water), and
+# without the characters most common in real place names (江, 阳, 平, 安, 宁,
+# 城, 山, 南, ...), so that generated names rarely coincide with real places.
+_SYLLABLES: tuple[tuple[str, str], ...] = (
+    ("青", "qing"), ("云", "yun"), ("溪", "xi"), ("枫", "feng"), ("桐", "tong"), ("松", "song"),
+    ("柏", "bai"), ("梅", "mei"), ("竹", "zhu"), ("荷", "he"), ("莲", "lian"), ("芦", "lu"),
+    ("汀", "ting"), ("澄", "cheng"), ("岭", "ling"), ("阜", "fu"), ("坪", "ping"), ("塘", "tang"),
+    ("桥", "qiao"), ("禾", "he"), ("麦", "mai"), ("稷", "ji"), ("茶", "cha"), ("桑", "sang"),
+    ("棠", "tang"), ("杏", "xing"), ("榆", "yu"), ("槐", "huai"), ("楠", "nan"), ("樟", "zhang"),
+    ("杉", "shan"), ("柘", "zhe"), ("檀", "tan"), ("霞", "xia"), ("虹", "hong"), ("雁", "yan"),
+    ("鹤", "he"), ("鹭", "lu"), ("鸣", "ming"), ("麟", "lin"), ("翠", "cui"), ("碧", "bi"),
+    ("紫", "zi"), ("黛", "dai"), ("瑶", "yao"), ("琅", "lang"), ("璟", "jing"), ("岚", "lan"),
+    ("涟", "lian"), ("渚", "zhu"), ("蒲", "pu"), ("苍", "cang"), ("芷", "zhi"), ("蘅", "heng"),
+    ("蓼", "liao"), ("苔", "tai"), ("萍", "ping"), ("橘", "ju"), ("栎", "li"), ("棣", "di"),
+)
+
+
+# Pinyin (toneless) of real Chinese place names (provinces, prefectures and
+# county-level units) that two of the syllables above would spell; the namer never
+# draws them, so no generated name reads like a real place in English or Chinese.
+# Built once from a public list of administrative divisions.
+_REAL_PLACE_PINYIN = frozenset(
+    """
+    baicheng baihe bailang baishan baiyu baiyun bishan cangnan cangshan cangxi chaling chayu chengmai
+    chengxi cuiping dailing daishan diqing fengcheng fengnan fengqing fengshan fengtai fucheng fufeng
+    fuling funan fuping fuqing fushan fusong fuxing fuyu fuyun hebi hecheng hefeng hejing helan henan
+    hengfeng hengnan hengshan heping hepu heqing heshan hetang hexi hezhang honghe hongqiao hongshan
+    hongxing huaiji huainan jili jilin jimei jinan jinghe jinghong jingshan jingtai jingxi jingxing
+    jingyan jingyu jishan jixi julu junan lancang langxi lanling lanshan lanxi liancheng liannan
+    lianping lianshan lianxi lianyun liaocheng licang licheng liling linan lincang lincheng lingbi
+    lingcheng linghe lingshan lingtai lingyun linhe linli linqing lintan lintong linxi linxia linzhang
+    linzhi linzi liping lipu lishan litang litong lixia lucheng lufeng luhe lunan luqiao lushan lusong
+    luxi maiji meilan meishan meitan meixi mingshan mingxi nancha nancheng nanfeng nanhe nanjing nanling
+    nanming nanping nanqiao nanshan nantong nanxi nanzhang pinghe pingli pinglu pingnan pingqiao
+    pingshan pingtan pingtang pingyao pingyu pucheng pulan qiaocheng qiaoxi qingcheng qingfeng qinghe
+    qingpu qingshan qingyun sangzhi shancheng shannan shanting shanxi songming songshan songxi songzi
+    taibai taicang taihe taiping taishan taixing tancheng tanghe tangshan tantang tongbai tongcheng
+    tonghe tongliao tongling tonglu tongnan tongshan tongyu tongzi xiacheng xiahe xialu xianan xiapu
+    xiashan xicheng xifeng xihe xiji xilin xiling xinan xingcheng xinghe xingjing xingping xingqing
+    xingshan xingtai xingtang xiping xiqing xishan xixia yancheng yanfeng yanhe yanji yanling yanping
+    yanqing yanshan yantai yantan yanting yucheng yufeng yuhong yuli yulin yunan yuncheng yunfu yunhe
+    yunlian yunnan yunxi yunyan yuping yuqing yushan yutai yuxi yuyao zhangbai zhangfeng zhangling
+    zhangping zhangpu zhangqing zhangtai zhangzhi zhangzi zhecheng zhenan zhifu zhucheng zhuji zhushan
+    zhuxi zitong zixi zixing zizhang
+    """.split()
+)
+
+# The home city (the analyst's city): fixed, recognisable units mixing all three
+# tiers. (code suffix, hanzi, pinyin, kind, tier, joined, position within the tier
+# as a quantile of the latent level); tier 0 = most ambitious. 芦源县 sits low in
+# its tier, so that the demo has a home unit at risk of a warning talk.
+_HOME_UNITS: tuple[tuple[int, str, str, str, int, int, float], ...] = (
+    (2, "岚城", "Lancheng", "district", 0, 2019, 0.7),
+    (3, "青湖", "Qinghu", "district", 1, 2023, 0.5),
+    (21, "柘桥", "Zheqiao", "county", 1, 2019, 0.6),
+    (22, "枫岭", "Fengling", "county", 1, 2019, 0.35),
+    (23, "芦源", "Luyuan", "county", 2, 2019, 0.08),
+    (24, "檀口", "Tankou", "county", 2, 2021, 0.5),
+    (81, "澄汀", "Chengting", "city", 0, 2019, 0.4),
+)
+
+_SUFFIX = {"district": ("区", "District"), "county": ("县", "County"), "city": ("市", "City")}
+
+
+class _Namer:
+    """Draws unique two-syllable names (unique in Chinese and in pinyin)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.used_zh: set[str] = set()
+        self.used_en: set[str] = set()
+
+    def reserve(self, zh: str, en: str) -> None:
+        self.used_zh.add(zh)
+        self.used_en.add(en.lower())
+
+    def draw(self) -> tuple[str, str]:
+        n = len(_SYLLABLES)
+        while True:
+            a, b = self.rng.choice(n, size=2, replace=False)
+            zh = _SYLLABLES[a][0] + _SYLLABLES[b][0]
+            en = (_SYLLABLES[a][1] + _SYLLABLES[b][1]).capitalize()
+            if zh not in self.used_zh and en.lower() not in self.used_en and en.lower() not in _REAL_PLACE_PINYIN:
+                self.reserve(zh, en)
+                return zh, en
+
+
+# ---------------------------------------------------------------------------
+# generation
+# ---------------------------------------------------------------------------
+
+
+def _category_tiers(fw: Framework) -> list[str]:
+    """Category ids from most to least ambitious targets.
+
+    Ambition of a category = mean over indicators of its target's standardised
+    distance from the mean target (sign-adjusted so that "better" is positive).
+    Ties keep the framework order.
+    """
+    t = fw.targets
+    width = np.abs(fw.targets - fw.goalposts).mean(axis=0)
+    width = np.where(width > 0, width, 1.0)
+    sign = np.where(fw.higher_is_better, 1.0, -1.0)
+    ambition = ((t - t.mean(axis=0)) * sign / width).mean(axis=1)
+    order = sorted(range(len(fw.category_ids)), key=lambda c: (-round(float(ambition[c]), 9), c))
+    return [fw.category_ids[c] for c in order]
+
+
+def _tier_shares(n_tiers: int) -> np.ndarray:
+    if n_tiers == 3:
+        return np.array([0.25, 0.5, 0.25])
+    return np.full(n_tiers, 1.0 / n_tiers)
+
+
+def _city_sizes(rng: np.random.Generator, n_other_cities: int, n_other_units: int) -> list[int]:
+    sizes = rng.integers(5, 9, size=n_other_cities)
+    while sizes.sum() != n_other_units:  # nudge random cities until the total is right
+        k = int(rng.integers(n_other_cities))
+        if sizes.sum() > n_other_units and sizes[k] > 5:
+            sizes[k] -= 1
+        elif sizes.sum() < n_other_units and sizes[k] < 8:
+            sizes[k] += 1
+    return [int(s) for s in sizes]
+
+
+def _build_register(fw: Framework, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """The register and the standardised latent level of each unit (same order)."""
+    tiers = _category_tiers(fw)
+    namer = _Namer(rng)
+    namer.reserve(HOME_CITY[:-1], HOME_CITY_EN)
+    for _, zh, en, *_rest in _HOME_UNITS:
+        namer.reserve(zh, en)
+
+    n_other_units = N_UNITS - len(_HOME_UNITS)
+    sizes = _city_sizes(rng, N_CITIES - 1, n_other_units)
+    city_names = [namer.draw() for _ in sizes]
+
+    rows: list[dict[str, object]] = []
+    home_tier: list[int] = []
+    home_quantile: list[float] = []
+    for suffix, zh, en, kind, tier, joined, quantile in _HOME_UNITS:
+        zs, es = _SUFFIX[kind]
+        rows.append(
+            dict(code=f"9901{suffix:02d}", name_zh=zh + zs, name_en=f"{en} {es}", city=HOME_CITY, city_en=HOME_CITY_EN,
+                 is_district=int(kind == "district"), joined=joined, _city=0)
+        )
+        home_tier.append(tier)
+        home_quantile.append(quantile)
+    n_home = len(rows)
+
+    for c, (size, (czh, cen)) in enumerate(zip(sizes, city_names), start=1):
+        n_district = int(rng.integers(1, 4))
+        n_city = int(rng.random() < 0.45)
+        n_county = size - n_district - n_city
+        if n_county < 1:
+            n_district -= 1 - n_county
+            n_county = 1
+        kinds = ["district"] * n_district + ["county"] * n_county + ["city"] * n_city
+        counters = {"district": 2, "county": 21, "city": 81}
+        for kind in kinds:
+            zh, en = namer.draw()
+            zs, es = _SUFFIX[kind]
+            rows.append(
+                dict(code=f"99{c + 1:02d}{counters[kind]:02d}", name_zh=zh + zs, name_en=f"{en} {es}", city=czh + "市",
+                     city_en=cen, is_district=int(kind == "district"), joined=2019, _city=c)
+            )
+            counters[kind] += 1
+
+    reg = pd.DataFrame(rows)
+    n = len(reg)
+    is_district = reg["is_district"].to_numpy(dtype=float)
+    city_idx = reg["_city"].to_numpy()
+
+    # joining year: most units 2019; some 2021; a few districts join in 2023
+    joined = reg["joined"].to_numpy().copy()
+    others = np.arange(n_home, n)
+    joined[others[rng.random(others.size) < 0.08]] = 2021
+    districts = others[is_district[others] == 1]
+    joined[rng.choice(districts, size=3, replace=False)] = 2023
+    reg["joined"] = joined
+
+    # latent level: city effect + county effect + a district premium
+    city_effect = np.concatenate([[0.0], rng.normal(0.0, 0.75, N_CITIES - 1)])
+    latent = city_effect[city_idx] + rng.normal(0.0, 0.7, n) + 0.35 * is_district
+    latent = (latent - latent.mean()) / latent.std()
+
+    # categories of the other units: by (noisy) latent rank, in tier shares
+    shares = _tier_shares(len(tiers))
+    noisy = latent[others] + rng.normal(0.0, 0.3, others.size)
+    rank = np.empty(others.size, dtype=int)
+    rank[np.argsort(-noisy, kind="stable")] = np.arange(others.size)
+    bounds = np.round(np.cumsum(shares) * others.size).astype(int)
+    tier_of = np.searchsorted(bounds, rank, side="right")
+    tier = np.empty(n, dtype=int)
+    tier[others] = np.minimum(tier_of, len(tiers) - 1)
+    # home units: fixed tiers; latent near a fixed quantile of their tier's levels
+    for k in range(n_home):
+        t = min(home_tier[k], len(tiers) - 1)
+        tier[k] = t
+        peers = latent[others][tier[others] == t]
+        latent[k] = float(np.quantile(peers, home_quantile[k])) + rng.normal(0.0, 0.1 * float(peers.std()))
+    reg["category"] = [tiers[t] for t in tier]
+
+    reg = reg.sort_values("code", kind="stable").reset_index(drop=True)
+    order = np.argsort(np.array([r["code"] for r in rows]), kind="stable")
+    latent = latent[order]
+    return reg[REGISTER_COLUMNS].copy(), latent
+
+
+def _clip(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip(x, lo, hi)
+
+
+def _round(x: np.ndarray, decimals: int) -> np.ndarray:
+    return np.round(x, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _indicator_values(fw: Framework, latent: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, int]]:
+    """Indicator values, shape (n_years, n_units, n_indicators), before missing/outliers."""
+    tiers = _category_tiers(fw)
+    middle = fw.category_ids.index(tiers[len(tiers) // 2])
+    n, m = latent.size, len(fw.indicators)
+    out = np.empty((len(YEARS), n, m))
+    decimals: dict[str, int] = {}
+    y22, y23 = YEARS.index(2022), YEARS.index(2023)
+    growth_23: dict[str, np.ndarray] = {}
+    deferred: list[tuple[int, _Spec]] = []
+    for j, ind in enumerate(fw.indicators):
+        spec = _SPECS.get(ind.id) or _fallback_spec(ind, fw, middle)
+        decimals[ind.id] = spec.decimals
+        vlo, vhi = ind.valid_range
+        lo = vlo if spec.lo is None else max(vlo, spec.lo)
+        hi = vhi if spec.hi is None else min(vhi, spec.hi)
+        d = 1.0 if ind.direction == "higher" else -1.0
+        z = spec.b * latent + math.sqrt(1.0 - spec.b**2) * rng.normal(size=n)
+        if spec.growth:
+            z22 = spec.b * latent + math.sqrt(1.0 - spec.b**2) * rng.normal(size=n)
+            x23 = spec.mu + spec.sd * d * z
+            x22 = spec.mu_2022 + spec.sd * d * z22
+        elif spec.log:
+            x23 = np.exp(math.log(spec.mu) + spec.sd * d * z)
+            x22 = x23  # replaced below from the 2023 growth rate
+            deferred.append((j, spec))
+        else:
+            x23 = spec.mu + spec.sd * d * z
+            step = spec.progress * (1.0 + 0.3 * rng.normal(size=n)) + 0.1 * spec.sd * rng.normal(size=n)
+            x22 = x23 - d * step
+        out[y23, :, j] = _round(_clip(x23, lo, hi), spec.decimals)
+        out[y22, :, j] = _round(_clip(x22, lo, hi), spec.decimals)
+        if spec.growth:
+            growth_23[ind.id] = out[y23, :, j]
+    for j, spec in deferred:
+        ind = fw.indicators[j]
+        vlo, vhi = ind.valid_range
+        lo = vlo if spec.lo is None else max(vlo, spec.lo)
+        hi = vhi if spec.hi is None else min(vhi, spec.hi)
+        growth = growth_23.get(f"{ind.id}_growth")
+        if growth is None:
+            growth = 6.0 + rng.normal(0.0, 1.5, n)  # a few per cent a year
+        out[y22, :, j] = _round(_clip(out[y23, :, j] / (1.0 + growth / 100.0), lo, hi), spec.decimals)
+    return out, decimals
+
+
+def _outlier_value(ind: Indicator, spec: _Spec, value: float, rng: np.random.Generator) -> float:
+    """An implausible but possible value: 3.5-5 spreads away (either way), in range."""
+    lo, hi = ind.valid_range
+    k = rng.uniform(3.5, 5.0) * (1.0 if rng.random() < 0.5 else -1.0)
+    if spec.log:
+        x = value * math.exp(k * spec.sd)
+    else:
+        x = value + k * spec.sd
+    # past a bound: land a tenth of the way back from the bound (inside the range)
+    if x < lo:
+        x = lo + 0.1 * (value - lo)
+    elif x > hi:
+        x = hi - 0.1 * (hi - value)
+    return float(_round(np.array([x]), spec.decimals)[0])
+
+
+def _adjustment_values(
+    fw: Framework, reg: pd.DataFrame, latent: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Counts per adjustment input, shape (n_years, n_units) each."""
+    n = latent.size
+    tiers = _category_tiers(fw)
+    tier = np.array([tiers.index(c) for c in reg["category"]])
+    lagging = (tier == len(tiers) - 1).astype(float)
+    advanced = (tier == 0).astype(float)
+    shape = (len(YEARS), n)
+    out: dict[str, np.ndarray] = {}
+    adj = fw.adjustments
+    for k, item in enumerate(adj.bonus.items):
+        p = 0.04 + 0.02 * k + 0.06 * advanced
+        hits = rng.random(shape) < p
+        twice = rng.random(shape) < 0.05
+        out[item.id] = hits * (1 + twice)
+    veto_inputs = {v.input for v in adj.vetoes}
+    for k, ded in enumerate(adj.deductions):
+        if k == 0:  # the return-to-poverty-like deduction: Poisson, higher in lagging units
+            counts = rng.poisson(0.08 + 0.35 * lagging, size=shape)
+        else:
+            counts = (rng.random(shape) < 0.03).astype(int)
+        out[ded.id] = np.minimum(counts, 3)
+    for inp in veto_inputs:
+        out.setdefault(inp, np.zeros(shape, dtype=int))
+    # keep every veto input below its threshold, then trip exactly one veto once
+    for v in adj.vetoes:
+        out[v.input] = np.minimum(out[v.input], max(math.ceil(v.threshold) - 1, 0))
+    trip = next((v for v in adj.vetoes if v.input in {d.id for d in adj.deductions}), adj.vetoes[0] if adj.vetoes else None)
+    if trip is not None:
+        y23 = YEARS.index(2023)
+        eligible = np.flatnonzero((reg["city"].to_numpy() != HOME_CITY) & (reg["joined"].to_numpy() <= 2022))
+        pool = eligible[lagging[eligible] == 1] if (lagging[eligible] == 1).any() else eligible
+        unit = int(rng.choice(pool))
+        out[trip.input][y23, unit] = max(VETO_CASES, math.ceil(trip.threshold))
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
+def _generate(fw: Framework, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    rng = np.random.default_rng(seed)
+    reg, latent = _build_register(fw, rng)
+    values, decimals = _indicator_values(fw, latent, rng)
+    n, m = latent.size, len(fw.indicators)
+    tiers = _category_tiers(fw)
+    middle = fw.category_ids.index(tiers[len(tiers) // 2])
+
+    # outliers, then missing values (never both in one cell)
+    n_cells = values.size
+    flat = values.reshape(-1)
+    n_out = max(1, round(OUTLIER_SHARE * n_cells))
+    for cell in rng.choice(n_cells, size=n_out, replace=False):
+        j = int(cell % m)
+        ind = fw.indicators[j]
+        spec = _SPECS.get(ind.id) or _fallback_spec(ind, fw, middle)
+        flat[cell] = _outlier_value(ind, spec, float(flat[cell]), rng)
+    missing = rng.random(values.shape) < MISSING_SHARE
+    values[missing] = np.nan
+
+    adjust = _adjustment_values(fw, reg, latent, rng)
+    adj_ids = fw.adjustment_input_ids
+
+    joined = reg["joined"].to_numpy()
+    codes = reg["code"].tolist()
+    out_code: list[str] = []
+    out_ind: list[str] = []
+    out_year: list[int] = []
+    out_val: list[float] = []
+    ids = fw.indicator_ids + adj_ids
+    for i in range(n):
+        for y, year in enumerate(YEARS):
+            if joined[i] > year:
+                continue
+            row = list(values[y, i, :]) + [adjust[a][y, i] for a in adj_ids]
+            out_code += [codes[i]] * len(ids)
+            out_ind += ids
+            out_year += [year] * len(ids)
+            out_val += [float(v) for v in row]
+    vals = pd.DataFrame({"code": out_code, "indicator": out_ind, "year": out_year, "value": out_val})
+    decimals.update({a: 0 for a in adj_ids})
+    return reg, vals, decimals
+
+
+def generate_demo(framework: Framework, seed: int = DEFAULT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate the synthetic demo province for ``framework``.
+
+    Returns ``(register, values)``: the register (columns
+    ``code,name_zh,name_en,city,city_en,category,is_district,joined``; ``code`` a
+    6-digit string starting with ``99``) and the long-format values (columns
+    ``code,indicator,year,value``; ``value`` a float, NaN when missing, already
+    rounded per indicator). Deterministic in ``seed``; see the module docstring
+    for the latent model.
+    """
+    reg, vals, _ = _generate(framework, seed)
+    return reg, vals
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _format_values(vals: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+    text = [
+        "" if (isinstance(v, float) and math.isnan(v)) else f"{v + 0.0:.{decimals[ind]}f}"
+        for ind, v in zip(vals["indicator"], vals["value"])
+    ]
+    return pd.DataFrame(
+        {"code": vals["code"].astype(str), "indicator": vals["indicator"].astype(str),
+         "year": [str(int(y)) for y in vals["year"]], "value": text}
+    )
+
+
+def _resolve_framework_path(framework_path: str | Path) -> Path:
+    path = Path(framework_path)
+    if not path.exists() and not path.is_absolute() and (_REPO_ROOT / path).exists():
+        return _REPO_ROOT / path
+    return path
+
+
+def write_demo(
+    out_dir: str | Path, framework_path: str | Path = "params/framework.yaml", seed: int = DEFAULT_SEED
+) -> list[Path]:
+    """Write ``demo_register_synthetic.csv`` and ``demo_values_synthetic.csv``.
+
+    Each file is written to a temporary file in ``out_dir`` and then renamed, so
+    an existing file is never left half-written. The bytes are identical on every
+    run with the same framework and seed (UTF-8 without BOM, ``\\n`` line ends,
+    numbers formatted per indicator). Returns the paths written.
+
+    A relative ``framework_path`` that does not exist from the current directory
+    is looked up from the repository root.
+    """
+    fw = load_framework(_resolve_framework_path(framework_path))
+    reg, vals, decimals = _generate(fw, seed)
+    out = Path(out_dir)
+    reg_text = reg.astype({"is_district": int, "joined": int}).astype(str)
+    return write_files(
+        [
+            (out / REGISTER_FILE, bytes_writer(_csv_bytes(reg_text))),
+            (out / VALUES_FILE, bytes_writer(_csv_bytes(_format_values(vals, decimals)))),
+        ]
+    )
