@@ -13,7 +13,7 @@ import pytest
 from zhenxing.framework import load_framework
 from zhenxing.io import csv_writer, write_files
 
-from .conftest import ROOT
+from .conftest import ROOT, TINY_REGISTER, TINY_VALUES
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -109,3 +109,53 @@ def test_write_files_all_or_nothing(tmp_path):
         write_files([(tmp_path / "a.csv", csv_writer(pd.DataFrame({"x": [1]}))), (tmp_path / "b.csv", explode)])
     assert (tmp_path / "a.csv").read_text(encoding="utf-8") == "old a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+BAD_CASES = {
+    # name: (register text or None, values text or None, expected message fragment)
+    "wrong columns": (None, "county,what\nU1,3\n", "cannot tell the layout from the columns county, what"),
+    "unknown id": (None, "code,year,i1,i2,i3,i9\nU1,2023,1,2,3,4\n", "column 'i9': unknown indicator id"),
+    "unknown unit": (None, TINY_VALUES + "U7,2023,75,2.5,15000,1,0\n", "row 6, column 'code': unknown unit code 'U7'"),
+    "duplicate row": (None, TINY_VALUES + "U1,2023,75,2.5,15000,1,0\n", "row 6: duplicate value for unit 'U1', year 2023, indicator 'i1'"),
+    "text in number": (None, TINY_VALUES.replace("15000", "lots"), "row 2, column 'i3': expected a number, found text 'lots'"),
+    "impossible percent": (None, TINY_VALUES.replace(",75,", ",175,"), "row 2, column 'i1': 175 % for 'i1' is impossible"),
+    "negative count": (None, TINY_VALUES.replace(",6\n", ",-6\n"), "column 'cases': 'cases' counts cases or titles: expected a whole number >= 0"),
+    "missing indicator": (None, TINY_VALUES.replace(",i3", "").replace(",15000", "").replace(",25000", "").replace(",10000", "").replace(",12000", ""), "required indicator(s) i3 missing"),
+    "no category": (TINY_REGISTER.replace("Y,b,1", "Y,,1"), None, "row 5, column 'category': unit 'U4' has no category"),
+    "duplicate unit": (TINY_REGISTER + "U1,甲县,Jia,X市,X,a,0,2020\n", None, "row 6, column 'code': duplicate unit code 'U1'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_each_bad_input_exits_2_names_the_place_and_writes_nothing(tiny_files, case):
+    register, values, expected = BAD_CASES[case]
+    if register is not None:
+        tiny_files["register"].write_text(register, encoding="utf-8")
+    if values is not None:
+        tiny_files["values"].write_text(values, encoding="utf-8")
+    out = tiny_files["dir"] / "out"
+    out.mkdir()
+    (out / "units_2023.csv").write_text("previous result\n", encoding="utf-8")
+    r = run_cli(
+        "run", "--framework", str(tiny_files["framework"]), "--register", str(tiny_files["register"]),
+        "--values", str(tiny_files["values"]), "--out", str(out), "--year", "2023",
+    )
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert expected in r.stderr
+    assert str(tiny_files["register"] if register is not None else tiny_files["values"]) in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["units_2023.csv"]
+    assert (out / "units_2023.csv").read_text(encoding="utf-8") == "previous result\n"
+
+
+def test_tiny_framework_scores_through_the_cli(tiny_files):
+    out = tiny_files["dir"] / "out"
+    r = run_cli(
+        "run", "--framework", str(tiny_files["framework"]), "--register", str(tiny_files["register"]),
+        "--values", str(tiny_files["values"]), "--out", str(out), "--lang", "en",
+    )
+    assert r.returncode == 0, r.stderr
+    units = pd.read_csv(out / "units_2023.csv", encoding="utf-8-sig").set_index("Code")
+    assert units.loc["U2", "Total"] == pytest.approx(101)
+    assert units.loc["U2", "Grade"] == "Fairly good"  # vetoed: no top grade
+    assert units.loc["U1", "Warning talk"] == "yes"
