@@ -195,3 +195,15 @@ def test_scoring_options_are_validated():
         ScoringOptions(dimension_weights=(50.0, 40.0)).validate(fw)
     with pytest.raises(InputError, match=r"indicator_weights\[d1\]"):
         ScoringOptions(indicator_weights=(0.5, 0.6, 1.0)).validate(fw)
+
+
+def test_margin_to_the_warning_line():
+    from zhenxing.scoring import margin_above_bottom
+
+    s = np.array([52.0, 101.0, 70.0, 60.0, 90.0])
+    g = np.array([0, 0, 0, 0, 1])
+    # k = 2 within group 0: thresholds are the 2nd lowest of the others: 60, 60, 60, 70
+    np.testing.assert_allclose(margin_above_bottom(s, g, 2)[:4], [-8.0, 41.0, 10.0, -10.0])
+    assert margin_above_bottom(s, g, 2)[4] == -np.inf  # alone in its group: cannot leave
+    flags = bottom_flags(s, g, 2)
+    assert list(flags) == list(margin_above_bottom(s, g, 2) <= 0)

@@ -147,6 +147,19 @@ def _league_tables(result: ScoreResult, lang: str) -> str:
     return "\n\n".join(blocks)
 
 
+def _home_city_summary(result: ScoreResult, city: str, lang: str) -> str:
+    """The home city's units with their margin to the warning-talk line."""
+    fw = result.framework
+    home = result.units[result.units["city"] == city]
+    cols = ["name_zh", "name_en", "category", "total", "rank_category", "n_category", "grade", "margin_bottom", "warning_talk"]
+    city_row = result.cities[result.cities["city"] == city].iloc[0]
+    if lang == "en":
+        title = f"Home city {home['city_en'].iloc[0] or city}: score {city_row['score']:.2f}, rank {city_row['rank']} of {len(result.cities)}"
+    else:
+        title = f"本市 {city}：得分 {city_row['score']:.2f}，全省第 {city_row['rank']} / {len(result.cities)}"
+    return format_table(localise(home[cols], fw, lang), title=title)
+
+
 def _write_scores(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> list[Path]:
     fw = result.framework
     y = result.year
@@ -186,14 +199,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(_league_tables(result, cfg.lang))
         print()
     if cfg.home_city and cfg.home_city in set(result.units["city"]):
-        home = result.units[result.units["city"] == cfg.home_city]
-        flagged = home[home["warning_talk"]]
-        names = "、".join(flagged["name_zh"]) if cfg.lang == "zh" else ", ".join(flagged["name_en"].where(flagged["name_en"] != "", flagged["name_zh"]))
-        city_row = result.cities[result.cities["city"] == cfg.home_city].iloc[0]
-        if cfg.lang == "en":
-            print(f"home city {home['city_en'].iloc[0] or cfg.home_city}: score {city_row['score']:.2f}, rank {city_row['rank']} of {len(result.cities)}; warning-talk risk: {names or 'none'}")
-        else:
-            print(f"本市 {cfg.home_city}：得分 {city_row['score']:.2f}，全省第 {city_row['rank']} / {len(result.cities)}；约谈风险：{names or '无'}")
+        print(_home_city_summary(result, cfg.home_city, cfg.lang))
+        print()
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -57,7 +57,16 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .data import Dataset, YearData, read_table
 from .errors import InputError, Problem, ProblemList
-from .scoring import ScoreResult, ScoringOptions, bottom_flags, competition_rank, score_arrays, score_year
+from .scoring import (
+    ScoreResult,
+    ScoringOptions,
+    bottom_flags,
+    bottom_threshold,
+    competition_rank,
+    score_arrays,
+    score_year,
+    standing_of,
+)
 
 #: The unit must end strictly above the score it has to beat; this many points above.
 STRICT_MARGIN = 0.01
@@ -127,31 +136,6 @@ def obstacle_degree(attainment: np.ndarray, full_points: np.ndarray) -> np.ndarr
     loss = full_points * (1.0 - np.clip(attainment, 0.0, 1.0))
     total = loss.sum(axis=-1, keepdims=True)
     return np.divide(loss, total, out=np.zeros_like(loss), where=total > 0)
-
-
-def bottom_threshold(scores: np.ndarray, i: int, k: int) -> float:
-    """The k-th lowest score among the *other* units: unit i is in the bottom k
-    exactly when its score is at or below it (``-inf`` if k == 0, ``inf`` if
-    there are no more than k other units... i.e. it cannot leave)."""
-    if k <= 0:
-        return -math.inf
-    others = np.sort(np.delete(np.asarray(scores, float), i))
-    return float(others[k - 1]) if len(others) >= k else math.inf
-
-
-def standing_of(scores: np.ndarray, i: int, k: int) -> tuple[float, float, float, int | None]:
-    """(points_to_pass_next, points_to_leave_bottom, margin_above_bottom, index of next unit up).
-
-    ``scores`` are the totals of the unit's category; others are held fixed.
-    """
-    s = float(scores[i])
-    above = np.flatnonzero(scores > s)
-    nxt = int(above[np.argmin(scores[above])]) if len(above) else None
-    to_next = float(scores[nxt] - s) if nxt is not None else 0.0
-    thr = bottom_threshold(scores, i, k)
-    if s <= thr:
-        return to_next, thr - s, 0.0, nxt
-    return to_next, 0.0, s - thr, nxt
 
 
 def cheapest_path_arrays(

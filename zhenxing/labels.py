@@ -35,6 +35,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rank_province": ("全省排名", "Rank in province"),
     "warning_talk": ("约谈", "Warning talk"),
     "n_missing": ("缺失指标数", "Missing values"),
+    "margin_bottom": ("距约谈线(分)", "Margin to warning line"),
     "n_units": ("考核单位数", "Units"),
     "score": ("得分", "Score"),
     "rank": ("排名", "Rank"),

@@ -25,6 +25,7 @@ whose rank counted *from the bottom* of their category is within
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +207,51 @@ def bottom_flags(scores: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
     return flags
 
 
+def bottom_threshold(scores: np.ndarray, i: int, k: int) -> float:
+    """The k-th lowest score among the *other* units of the group.
+
+    Unit i is in the bottom k exactly when its score is at or below it (the
+    rule of :func:`bottom_flags`). ``-inf`` when k == 0; ``inf`` when there are
+    fewer than k other units, so that no score leaves the bottom.
+    """
+    if k <= 0:
+        return -math.inf
+    others = np.sort(np.delete(np.asarray(scores, float), i))
+    return float(others[k - 1]) if len(others) >= k else math.inf
+
+
+def standing_of(scores: np.ndarray, i: int, k: int) -> tuple[float, float, float, int | None]:
+    """(points_to_pass_next, points_to_leave_bottom, margin_above_bottom, index of next unit up).
+
+    ``scores`` are the totals of the unit's category; others are held fixed.
+    """
+    s = float(scores[i])
+    above = np.flatnonzero(scores > s)
+    nxt = int(above[np.argmin(scores[above])]) if len(above) else None
+    to_next = float(scores[nxt] - s) if nxt is not None else 0.0
+    thr = bottom_threshold(scores, i, k)
+    if s <= thr:
+        return to_next, thr - s, 0.0, nxt
+    return to_next, 0.0, s - thr, nxt
+
+
+def margin_above_bottom(scores: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """Signed margin to the warning-talk line: ``s_i - threshold_i`` (points).
+
+    Positive: the points a unit can lose and stay out of its group's bottom k.
+    Zero or negative: the unit is in the bottom k and must gain more than
+    ``-margin`` to leave it (others held fixed).
+    """
+    scores = np.asarray(scores, dtype=float)
+    groups = np.asarray(groups)
+    out = np.empty(len(scores))
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        for pos, i in enumerate(idx):
+            out[i] = scores[i] - bottom_threshold(scores[idx], pos, k)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # pandas wrapper
 # ---------------------------------------------------------------------------
@@ -217,8 +263,9 @@ class ScoreResult:
 
     * ``units``: one row per assessed unit, with dimension points (``dim_<id>``),
       ``pillars`` (the five pillars' subtotal), ``base``, ``bonus``,
-      ``deduction``, ``total`` (points), ``veto``, ``grade``, ranks and
-      the warning-talk flag, sorted by total descending;
+      ``deduction``, ``total`` (points), ``veto``, ``grade``, ranks,
+      the warning-talk flag and ``margin_bottom`` (points above the
+      warning-talk line; <= 0 inside it), sorted by total descending;
     * ``indicators``: one row per unit and indicator (value, target, goalpost,
       attainment 0..1, points, max_points, points_lost, missing);
     * ``cities``: the city score (mean of its units' totals), rank and last flag.
@@ -287,6 +334,7 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     units["n_category"] = units.groupby("category")["code"].transform("size").to_numpy()
     units["rank_province"] = competition_rank(arr["total"])
     units["warning_talk"] = bottom_flags(arr["total"], cat, fw.warning_talk.per_category)
+    units["margin_bottom"] = margin_above_bottom(arr["total"], cat, fw.warning_talk.per_category)
     units["n_missing"] = arr["missing"].sum(axis=1)
     units = units.sort_values(["total", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
