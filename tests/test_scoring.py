@@ -202,8 +202,8 @@ def test_margin_to_the_warning_line():
 
     s = np.array([52.0, 101.0, 70.0, 60.0, 90.0])
     g = np.array([0, 0, 0, 0, 1])
-    # k = 2 within group 0: thresholds are the 2nd lowest of the others: 60, 60, 60, 70
-    np.testing.assert_allclose(margin_above_bottom(s, g, 2)[:4], [-8.0, 41.0, 10.0, -10.0])
+    # k = 2 within group 0: thresholds are the 2nd lowest of the others: 70, 60, 60, 70
+    np.testing.assert_allclose(margin_above_bottom(s, g, 2)[:4], [-18.0, 41.0, 10.0, -10.0])
     assert margin_above_bottom(s, g, 2)[4] == -np.inf  # alone in its group: cannot leave
     flags = bottom_flags(s, g, 2)
     assert list(flags) == list(margin_above_bottom(s, g, 2) <= 0)
