@@ -1,0 +1,135 @@
+"""Monte Carlo: analytic cases, agreement with the plain pandas path, and reproducibility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zhenxing.data import load_dataset
+from zhenxing.framework import load_framework
+from zhenxing.montecarlo import reference_simulate, simulate
+from zhenxing.scenarios import load_scenarios, scenario_from_dict
+
+from .conftest import ROOT
+
+REGISTER = """code,name_zh,name_en,city,city_en,category,is_district,joined
+A1,甲一县,A1,X市,X,a,0,2020
+A2,甲二县,A2,X市,X,a,0,2020
+A3,甲三县,A3,Y市,Y,a,0,2020
+A4,甲四县,A4,Y市,Y,a,0,2020
+B1,乙一县,B1,Z市,Z,b,0,2020
+B2,乙二县,B2,Z市,Z,b,0,2020
+"""
+# A1 and A2 are identical; A3 dominates category a on every indicator (far past every target),
+# A4 is dominated by A1 and A2
+VALUES = """code,year,i1,i2,i3,title,cases
+A1,2023,70,2.6,14000,0,0
+A2,2023,70,2.6,14000,0,0
+A3,2023,100,1.0,40000,0,0
+A4,2023,55,2.8,11000,0,0
+B1,2023,60,2.5,15000,0,0
+B2,2023,70,2.4,13000,0,0
+"""
+
+
+@pytest.fixture
+def small(tiny_files):
+    tiny_files["register"].write_text(REGISTER, encoding="utf-8")
+    tiny_files["values"].write_text(VALUES, encoding="utf-8")
+    fw = load_framework(tiny_files["framework"])
+    return fw, load_dataset(fw, tiny_files["register"], tiny_files["values"])
+
+
+@pytest.fixture(scope="module")
+def demo():
+    fw = load_framework(ROOT / "params/framework.yaml")
+    ds = load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
+    return fw, ds, load_scenarios(None, fw, ROOT / "params/scenarios")
+
+
+def scenario(fw, **uncertainty):
+    return scenario_from_dict({"name_zh": "测试", "name_en": "test", "uncertainty": uncertainty}, fw)
+
+
+def test_identical_units_split_the_rank_and_a_dominant_unit_always_wins(small):
+    fw, ds = small
+    sc = scenario(fw, dimension_weights={"kind": "dirichlet", "concentration": 5}, noise={"relative": 0.0})
+    n = 20000
+    res = simulate(ds, 2023, sc, n_draws=n, seed=7)
+    u = res.units.set_index("code")
+    i1, i2, i3 = (list(res.units["code"]).index(c) for c in ("A1", "A2", "A3"))
+    # A3 is first in category a in every draw
+    assert res.rank_counts_category[i3, 0] == n
+    # A1 and A2 always tie: ranks 2 and 3 are split 50/50 (binomial sd 0.0035)
+    share = res.rank_counts_category[i1, 1] / n
+    assert abs(share - 0.5) < 0.015
+    assert res.rank_counts_category[i1, 1] + res.rank_counts_category[i2, 1] == n
+    # bottom-k probabilities in a category add up to k (1 in the tiny framework); p(city last) to 1
+    assert u.loc[["A1", "A2", "A3", "A4"], "p_bottom"].sum() == pytest.approx(fw.warning_talk.per_category)
+    assert u.loc["A4", "p_bottom"] == 1.0
+    assert res.cities["p_last"].sum() == pytest.approx(1.0)
+
+
+def test_no_uncertainty_reproduces_the_nominal_ranks(demo):
+    fw, ds, _ = demo
+    sc = scenario(fw)
+    res = simulate(ds, 2023, sc, n_draws=500, seed=1)
+    u = res.units
+    assert (res.rank_counts_category[np.arange(len(u)), u["nominal_rank_category"] - 1] == 500).all()
+    assert (res.rank_counts_province[np.arange(len(u)), u["nominal_rank_province"] - 1] == 500).all()
+    np.testing.assert_allclose(u["mean_total"], u["nominal_total"], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(u["p_bottom"] > 0, u.set_index("code").loc[u["code"], "nominal_rank_category"].to_numpy() > u.groupby("category")["code"].transform("size").to_numpy() - 2)
+
+
+def test_fast_path_equals_the_pandas_path_draw_for_draw(demo):
+    fw, ds, scs = demo
+    base = scs[0]  # Dirichlet weights and measurement noise
+    counts, bottom = reference_simulate(ds, 2023, base, n_draws=30, seed=11, noise_pool=64)
+    res = simulate(ds, 2023, base, n_draws=30, seed=11, noise_pool=64)
+    np.testing.assert_array_equal(res.rank_counts_category, counts)
+    np.testing.assert_array_equal(np.round(res.units["p_bottom"] * 30).astype(int), bottom)
+
+
+def test_mixed_methods_and_indicator_weights_equal_the_pandas_path(demo):
+    fw, ds, _ = demo
+    sc = scenario(
+        fw,
+        dimension_weights={"kind": "box", "spread": 0.3},
+        indicator_weights={"kind": "dirichlet", "concentration": 50},
+        normalisation=["goalpost", "min_max"],
+        aggregation=["arithmetic", "geometric", "topsis"],
+    )
+    counts, _ = reference_simulate(ds, 2023, sc, n_draws=24, seed=5, noise_pool=8)
+    res = simulate(ds, 2023, sc, n_draws=24, seed=5, noise_pool=8)
+    np.testing.assert_array_equal(res.rank_counts_category, counts)
+
+
+def test_same_seed_same_result_whatever_the_chunks_and_workers(demo):
+    fw, ds, scs = demo
+    runs = [
+        simulate(ds, 2023, scs[0], n_draws=9000, seed=42, chunk_size=9000, workers=1),
+        simulate(ds, 2023, scs[0], n_draws=9000, seed=42, chunk_size=1000, workers=2),
+        simulate(ds, 2023, scs[0], n_draws=9000, seed=42, chunk_size=4097, workers=2),
+    ]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].rank_counts_category, other.rank_counts_category)
+        np.testing.assert_array_equal(runs[0].rank_counts_province, other.rank_counts_province)
+        assert runs[0].units.equals(other.units)
+        assert runs[0].cities.equals(other.cities)
+    different = simulate(ds, 2023, scs[0], n_draws=9000, seed=43)
+    assert not np.array_equal(runs[0].rank_counts_province, different.rank_counts_province)
+
+
+def test_rank_band_and_probabilities_are_consistent(demo):
+    fw, ds, scs = demo
+    res = simulate(ds, 2023, scs[0], n_draws=4000, seed=3)
+    u = res.units
+    assert (u["p05_rank_category"] <= u["median_rank_category"]).all()
+    assert (u["median_rank_category"] <= u["p95_rank_category"]).all()
+    assert (res.rank_counts_category.sum(axis=1) == 4000).all()
+    for _, grp in u.groupby("category"):
+        assert grp["p_bottom"].sum() == pytest.approx(2.0)
+    # a unit far above the warning line never falls into it; the nominal bottom two mostly do
+    nominal_bottom = u["nominal_rank_category"] > u.groupby("category")["code"].transform("size") - 2
+    assert (u.loc[nominal_bottom, "p_bottom"] > 0.5).all()
+    assert (u.loc[u["nominal_rank_category"] <= 5, "p_bottom"] == 0).all()
