@@ -206,17 +206,34 @@ class _TieKeys:
         return self.cache[b][draw % BLOCK, :g]
 
 
-def _ranks_desc(scores: np.ndarray, first_draw: int, ties: _TieKeys) -> np.ndarray:
-    """1-based ranks (1 = highest) per row; exact ties broken by per-draw random keys."""
+def _order_desc(scores: np.ndarray, draws: np.ndarray, ties: _TieKeys) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the order (best first) and the 1-based ranks (1 = highest).
+
+    Exact ties are broken by random keys of the row's draw (``draws[row]``),
+    so tied units share the ranks uniformly at random.
+    """
     c, g = scores.shape
-    order = np.argsort(-scores, axis=1, kind="stable")
-    sorted_s = np.take_along_axis(scores, order, axis=1)
-    tied = np.flatnonzero((np.diff(sorted_s, axis=1) == 0).any(axis=1)) if g > 1 else np.array([], int)
-    if len(tied):
-        keys = np.array([ties.row(first_draw + int(r), g) for r in tied])
-        order[tied] = np.lexsort((keys, -scores[tied]), axis=1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, g + 1), (c, g)), axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable").astype(np.int32)
+    if g > 1:
+        sorted_s = np.take_along_axis(scores, order, axis=1)
+        tied = np.flatnonzero((sorted_s[:, 1:] == sorted_s[:, :-1]).any(axis=1))
+        if len(tied):
+            keys = np.array([ties.row(int(draws[r]), g) for r in tied])
+            order[tied] = np.lexsort((keys, -scores[tied]), axis=1)
+    ranks = np.empty(order.shape, dtype=np.int32)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, g + 1, dtype=np.int32), (c, g)), axis=1)
+    return order, ranks
+
+
+def _ranks_within_groups(order: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Ranks within each group from a province-wide order: a running count per group."""
+    grp_sorted = groups[order]
+    sorted_rank = np.zeros(order.shape, dtype=np.int32)
+    for g in np.unique(groups):
+        mask = grp_sorted == g
+        sorted_rank += np.cumsum(mask, axis=1, dtype=np.int32) * mask
+    ranks = np.empty_like(sorted_rank)
+    np.put_along_axis(ranks, order, sorted_rank, axis=1)
     return ranks
 
 
@@ -273,28 +290,29 @@ def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noi
         totals[rows] = fw.scale * aggregate(method, dims, wn[rows])
     totals = np.maximum(0.0, totals + model.offset)
 
-    unit_ties = _TieKeys(seed, 1, n)
+    # one sort per draw gives the province ranks and, by running counts, the category ranks
+    draws = np.arange(start, stop)
+    order, rank_prov = _order_desc(totals, draws, _TieKeys(seed, 1, n))
+    rank_cat = _ranks_within_groups(order, model.category_index)
     k = fw.warning_talk.per_category
-    max_g = int(np.bincount(model.category_index).max())
-    rank_cat_counts = np.zeros((n, max_g), dtype=np.int64)
-    bottom = np.zeros(n, dtype=np.int64)
-    change = np.zeros(n, dtype=np.int64)
-    for g in np.unique(model.category_index):
-        idx = np.flatnonzero(model.category_index == g)
-        ranks = _ranks_desc(totals[:, idx], start, unit_ties)
-        flat = (np.arange(len(idx))[None, :] * max_g + ranks - 1).ravel()
-        rank_cat_counts[idx] += np.bincount(flat, minlength=len(idx) * max_g).reshape(len(idx), max_g)
-        bottom[idx] += (ranks > len(idx) - k).sum(axis=0)
-        change[idx] += (ranks - model.nominal_rank_category[idx]).sum(axis=0)
-    ranks = _ranks_desc(totals, start, unit_ties)
-    rank_prov_counts = np.bincount((np.arange(n)[None, :] * n + ranks - 1).ravel(), minlength=n * n).reshape(n, n)
+    sizes = np.bincount(model.category_index)
+    max_g = int(sizes.max())
+    unit = np.arange(n, dtype=np.int64)[None, :]
+    rank_cat_counts = np.bincount((unit * max_g + rank_cat - 1).ravel(), minlength=n * max_g).reshape(n, max_g)
+    rank_prov_counts = np.bincount((unit * n + rank_prov - 1).ravel(), minlength=n * n).reshape(n, n)
+    bottom = (rank_cat > (sizes[model.category_index] - k)).sum(axis=0)
+    change = (rank_cat - model.nominal_rank_category).sum(axis=0)
 
     n_cities = len(model.cities)
     members = np.zeros((n, n_cities))
     members[np.arange(n), model.city_index] = 1.0
     city_scores = (totals @ members) / members.sum(axis=0)
-    city_rank = _ranks_desc(city_scores, start, _TieKeys(seed, 2, n_cities))
-    city_last = (city_rank == n_cities).sum(axis=0).astype(np.int64)
+    last = np.argmin(city_scores, axis=1)
+    tied = np.flatnonzero((city_scores == city_scores.min(axis=1, keepdims=True)).sum(axis=1) > 1)
+    if len(tied):  # exact tie for last place: break it at random like the unit ranks
+        _, city_rank = _order_desc(city_scores[tied], draws[tied], _TieKeys(seed, 2, n_cities))
+        last[tied] = np.argmax(city_rank, axis=1)
+    city_last = np.bincount(last, minlength=n_cities).astype(np.int64)
 
     # integer sums do not depend on the order of addition, so chunking cannot change the mean
     score_sum = np.rint(totals * 2.0**FIXED_BITS).astype(np.int64).sum(axis=0)
