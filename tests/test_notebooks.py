@@ -1,0 +1,154 @@
+"""The report notebooks run under papermill with other parameters and show the library's numbers.
+
+nbval (``pytest --nbval-lax notebooks/``) runs the notebooks as stored, with
+their demo parameters; here papermill runs them for other units, in English,
+and from another working folder, and the numbers each executed notebook shows
+(its headline record, displayed under ``application/vnd.zhenxing.headline+json``)
+are compared with ``score_year`` / ``county_gap`` for that unit. Also checked:
+the stored notebooks carry no outputs, and the kernel papermill starts is the
+interpreter running the tests (the ``python3`` kernelspec of this environment).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from zhenxing import plots
+from zhenxing.data import load_dataset
+from zhenxing.framework import load_framework
+from zhenxing.gap import county_gap
+from zhenxing.scoring import score_year
+
+from .conftest import ROOT
+
+pm = pytest.importorskip("papermill")
+
+NOTEBOOKS = ROOT / "notebooks"
+COUNTY = NOTEBOOKS / "county_report.ipynb"
+CITY = NOTEBOOKS / "city_overview.ipynb"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    fw = load_framework(ROOT / "params" / "framework.yaml")
+    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
+
+
+@pytest.fixture(scope="module")
+def result(ds):
+    return score_year(ds, 2023)
+
+
+def run(notebook: Path, out: Path, cwd: Path = NOTEBOOKS, **parameters) -> nbformat.NotebookNode:
+    pm.execute_notebook(
+        str(notebook), str(out), parameters=parameters, kernel_name="python3", cwd=str(cwd), progress_bar=False, log_output=False
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    outs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outs if o.get("output_type") == "error"]
+    assert not errors, errors
+    return outs
+
+
+def headline(nb: nbformat.NotebookNode) -> dict:
+    records = [o["data"][plots.HEADLINE_MIMETYPE] for o in outputs(nb) if plots.HEADLINE_MIMETYPE in o.get("data", {})]
+    assert len(records) == 1
+    return records[0]
+
+
+def figures(nb: nbformat.NotebookNode) -> list[dict]:
+    return [o["data"] for o in outputs(nb) if plots.PLOTLY_MIMETYPE in o.get("data", {})]
+
+
+def check_figures(nb: nbformat.NotebookNode, lang: str) -> None:
+    figs = figures(nb)
+    assert len(figs) >= 3
+    for k, data in enumerate(figs):
+        assert "text/html" in data
+        html = data["text/html"]
+        assert ("* plotly.js v" in html) == (k == 0), "plotly.js is embedded in the first figure only"
+        assert not re.search(r'src="(https?:)?//', html)
+        title = data[plots.PLOTLY_MIMETYPE]["layout"]["title"]["text"]
+        assert bool(CJK.search(title)) == (lang == "zh"), title
+
+
+def test_stored_notebooks_have_no_outputs():
+    for path in (COUNTY, CITY):
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), f"{path.name}: the first code cell must be tagged 'parameters'"
+        for c in code:
+            assert c.outputs == [] and c.execution_count is None, f"{path.name}: cell {c.get('id')} has outputs"
+
+
+def test_papermill_kernel_is_this_interpreter(tmp_path):
+    probe = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import sys, json; print(json.dumps([sys.executable, sys.prefix]))")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    src = tmp_path / "probe.ipynb"
+    nbformat.write(probe, src)
+    nb = run(src, tmp_path / "probe_out.ipynb", cwd=tmp_path)
+    executable, prefix = json.loads(nb.cells[0].outputs[0]["text"])
+    assert os.path.realpath(executable) == os.path.realpath(sys.executable)
+    assert os.path.realpath(prefix) == os.path.realpath(sys.prefix)
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        ("990102", "zh"),  # pilot zone, home city, with a bonus
+        ("990121", "zh"),  # normal zone, home city
+        (None, "en"),  # the province's last unit: in the warning-talk zone, outside the home city
+    ],
+)
+def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lang):
+    code = code or str(result.units["code"].iloc[-1])
+    nb = run(COUNTY, tmp_path / f"county_{code}.ipynb", code=code, lang=lang)
+    got = headline(nb)
+    gap = county_gap(ds, code, 2023, result=result)
+    assert got == plots.headline_record(gap)
+    unit = result.units.set_index("code").loc[code]
+    assert got["total"] == pytest.approx(unit["total"], abs=1e-12)
+    assert (got["grade"], got["rank_category"], got["n_category"], got["rank_province"]) == (
+        unit["grade"], unit["rank_category"], unit["n_category"], unit["rank_province"]
+    )
+    assert got["warning_talk"] == bool(unit["warning_talk"])
+    text = next(o["data"]["text/plain"] for o in outputs(nb) if plots.HEADLINE_MIMETYPE in o.get("data", {}))
+    assert f"{unit['total']:.2f}" in text
+    assert bool(CJK.search(text)) == (lang == "zh")
+    check_figures(nb, lang)
+
+
+def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds, result):
+    nb = run(
+        COUNTY, tmp_path / "county.ipynb", cwd=tmp_path, code="990181", plotly_js="directory",
+        framework=str(ROOT / "params/framework.yaml"),
+        register=str(ROOT / "data/raw/demo_register_synthetic.csv"),
+        values=str(ROOT / "data/raw/demo_values_synthetic.csv"),
+    )
+    assert headline(nb) == plots.headline_record(county_gap(ds, "990181", 2023, result=result))
+    htmls = [d["text/html"] for d in figures(nb)]
+    assert 'src="plotly.min.js"' in htmls[0] and not any("plotly.min.js" in h for h in htmls[1:])
+    assert not any("* plotly.js v" in h for h in htmls)
+
+
+def test_city_overview_in_english(tmp_path, result):
+    nb = run(CITY, tmp_path / "city.ipynb", lang="en")
+    got = headline(nb)
+    assert got == plots.city_record(result.cities, result.units, "青岚市")
+    row = result.cities.set_index("city").loc["青岚市"]
+    assert (got["score"], got["rank"], got["last"]) == (row["score"], row["rank"], row["last"])
+    check_figures(nb, "en")

@@ -1,0 +1,409 @@
+"""Figure builders: the figures carry exactly the library's numbers, in the right colours.
+
+The builders are checked on the figure *data* (not on pictures): the waterfall
+adds up to the total, the traffic lights match the statuses, the highlighted
+bars are exactly the home city's units, and ``show`` emits both mimetypes and
+embeds plotly.js once, never from a CDN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import yaml
+
+from zhenxing import plots
+from zhenxing.data import load_dataset
+from zhenxing.framework import load_framework
+from zhenxing.gap import county_gap
+from zhenxing.scoring import ScoringOptions, score_year
+
+from .conftest import ROOT, tiny_framework_dict
+
+HOME = "青岚市"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return load_framework(ROOT / "params" / "framework.yaml")
+
+
+@pytest.fixture(scope="module")
+def ds(fw):
+    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
+
+
+@pytest.fixture(scope="module")
+def result(ds):
+    return score_year(ds, 2023)
+
+
+@pytest.fixture(scope="module")
+def gaps(ds, result):
+    """Gaps of every home-city unit plus the province's last unit (in the warning-talk zone)."""
+    codes = list(result.units.loc[result.units["city"] == HOME, "code"]) + [str(result.units["code"].iloc[-1])]
+    return {c: county_gap(ds, c, 2023, result=result) for c in codes}
+
+
+@pytest.fixture
+def tiny(tiny_files):
+    fw = load_framework(tiny_files["framework"])
+    return fw, load_dataset(fw, tiny_files["register"], tiny_files["values"])
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Bundles passed to IPython's display by plots.show and friends."""
+    out: list[dict] = []
+    monkeypatch.setattr(plots, "_display", out.append)
+    plots.start_report("embed")
+    return out
+
+
+def _all_figures(gap, fw, lang):
+    return [
+        plots.dimension_bars(gap, fw, lang),
+        plots.loss_waterfall(gap, fw, lang),
+        plots.indicator_table(gap, fw, lang),
+        plots.obstacle_bars(gap, fw, lang),
+        plots.path_bars(gap, fw, lang),
+        plots.year_comparison(gap, fw, lang),
+    ]
+
+
+# ---- county report -----------------------------------------------------------
+
+
+def test_waterfall_runs_from_full_marks_to_the_total(gaps, fw):
+    for code, gap in gaps.items():
+        steps = plots.waterfall_steps(gap, fw)
+        assert steps["measure"].iloc[0] == "absolute" and steps["measure"].iloc[-1] == "total"
+        assert steps["value"].iloc[0] == pytest.approx(fw.scale)
+        relative = steps.loc[steps["measure"] == "relative", "value"]
+        assert steps["value"].iloc[0] + relative.sum() == pytest.approx(gap.standing.total, abs=1e-9), code
+        assert steps["value"].iloc[-1] == gap.standing.total
+        # one step per dimension (points lost, negative), then bonus and deductions
+        lost = -relative.iloc[: len(fw.dimensions)].to_numpy()
+        np.testing.assert_allclose(lost, gap.dimensions["points_lost"].to_numpy())
+        fig = plots.loss_waterfall(gap, fw)
+        trace = fig.data[0]
+        assert isinstance(trace, go.Waterfall)
+        assert list(trace.measure) == list(steps["measure"])
+        np.testing.assert_allclose(trace.y, steps["value"])
+
+
+def test_waterfall_shows_bonus_and_deductions(tiny):
+    fw, ds = tiny
+    gap = county_gap(ds, "U2", 2023)  # bonus capped at 3, deduction 2 (see conftest / test_scoring)
+    steps = plots.waterfall_steps(gap, fw, "en").set_index("label")
+    assert steps.loc["Bonus", "value"] == pytest.approx(3.0)
+    assert steps.loc["Deductions", "value"] == pytest.approx(-2.0)
+    assert steps.loc["Total", "value"] == pytest.approx(101.0)
+    assert fw.scale + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(101.0)
+
+
+def test_waterfall_adds_aggregation_and_floor_steps(gaps, fw, ds):
+    # non-arithmetic aggregation: the base score is not the sum of the dimension points
+    geo = county_gap(ds, "990123", 2023, options=ScoringOptions(aggregation="geometric"))
+    steps = plots.waterfall_steps(geo, fw, "en")
+    assert "Aggregation effect" in list(steps["label"])
+    assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(geo.standing.total)
+    # a total floored at 0: deductions larger than the base
+    g = gaps["990123"]
+    unit = dict(g.unit, base=2.0, bonus=0.0, deduction=5.0)
+    dims = g.dimensions.assign(points_lost=g.dimensions["max_points"] - g.dimensions["max_points"] * 0.02)
+    fake = SimpleNamespace(unit=unit, dimensions=dims, standing=SimpleNamespace(total=0.0))
+    steps = plots.waterfall_steps(fake, fw, "en")
+    assert "Floor at 0" in list(steps["label"])
+    assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(0.0)
+
+
+def test_traffic_lights_match_statuses(gaps, fw):
+    for gap in gaps.values():
+        trace = plots.indicator_table(gap, fw).data[0]
+        assert isinstance(trace, go.Table)
+        fills = trace.cells.fill.color
+        statuses = list(gap.indicators["status"])
+        assert list(fills[-1]) == [plots.STATUS_COLOURS[s] for s in statuses]
+        assert all(c == "white" for col in fills[:-1] for c in col)
+        assert len(trace.cells.values[0]) == len(gap.indicators) == len(fw.indicators)
+
+
+def test_traffic_light_colours_cover_every_status(tiny):
+    fw, ds = tiny
+    gap = county_gap(ds, "U3", 2023)  # i2 missing, i3 at the goalpost (zero), i1 partial
+    statuses = list(gap.indicators["status"])
+    assert statuses == ["partial", "missing", "zero"]
+    fills = plots.indicator_table(gap, fw, "en").data[0].cells.fill.color[-1]
+    assert list(fills) == [plots.STATUS_COLOURS["partial"], plots.STATUS_COLOURS["missing"], plots.STATUS_COLOURS["zero"]]
+    labels = plots.indicator_table(gap, fw, "en").data[0].cells.values[-1]
+    assert list(labels) == ["● partial", "● missing", "● zero"]
+    met = county_gap(ds, "U2", 2023)
+    assert set(met.indicators["status"]) == {"met"}
+    assert set(plots.indicator_table(met, fw).data[0].cells.fill.color[-1]) == {plots.STATUS_COLOURS["met"]}
+    assert "Indicator two" in plots.missing_note(gap, fw, "en")
+    assert plots.missing_note(met, fw, "en") == ""
+
+
+def test_dimension_bars_show_unit_mean_leader_and_full_marks(gaps, fw):
+    gap = gaps["990123"]
+    fig = plots.dimension_bars(gap, fw, "en")
+    by_name = {t.name: t for t in fig.data}
+    d = gap.dimensions
+    np.testing.assert_allclose(by_name["This unit"].y, d["points"])
+    np.testing.assert_allclose(by_name["Category mean"].y, d["category_mean"])
+    np.testing.assert_allclose(by_name["Category leader"].y, d["category_leader"])
+    np.testing.assert_allclose(by_name["Full marks"].y, d["max_points"])
+    assert [x.replace("<br>", " ") for x in by_name["This unit"].x] == [fw.label(x, "en") for x in fw.dimensions]
+
+
+def test_obstacles_are_the_largest_first(gaps, fw):
+    gap = gaps["990123"]
+    trace = plots.obstacle_bars(gap, fw, "zh", top=5).data[0]
+    expected = gap.indicators.sort_values("obstacle", ascending=False).head(5)
+    # plotly draws the first bar at the bottom: the largest obstacle is last
+    np.testing.assert_allclose(list(trace.x)[::-1], expected["obstacle"] * 100)
+    names = {i.id: fw.label(i, "zh") for i in fw.indicators}
+    assert list(trace.y)[::-1] == [names[i] for i in expected["indicator"]]
+    assert sum(gap.indicators["obstacle"]) == pytest.approx(1.0)
+
+
+def test_cheapest_path_bars(gaps, fw, tiny):
+    last = gaps[list(gaps)[-1]]
+    assert last.standing.warning_talk and last.path is not None and last.path.goal == "leave_bottom"
+    fig = plots.path_bars(last, fw, "en")
+    trace = fig.data[0]
+    steps = last.path.steps
+    np.testing.assert_allclose(list(trace.x)[::-1], steps["share_of_gap"] * 100)
+    assert fig.layout.title.text.startswith("Cheapest path out of the warning-talk zone")
+    # no path (first in category): a note, no bars
+    fw_t, ds_t = tiny
+    first = county_gap(ds_t, "U2", 2023)
+    assert first.path is None
+    fig = plots.path_bars(first, fw_t, "zh")
+    assert len(fig.data) == 0 and "无需追赶" in fig.layout.annotations[0].text
+    # not computed for non-arithmetic aggregation
+    geo = SimpleNamespace(path=None, standing=SimpleNamespace(rank_category=5, warning_talk=False))
+    assert plots.path_bars(geo, fw, "en").layout.title.text.startswith("No path computed")
+    # infeasible path: flagged in the title
+    infeasible = SimpleNamespace(path=SimpleNamespace(**{**last.path.__dict__, "feasible": False}))
+    assert "not reachable" in plots.path_bars(infeasible, fw, "en").layout.title.text
+
+
+def test_year_comparison(gaps, fw):
+    gap = gaps["990123"]
+    fig = plots.year_comparison(gap, fw, "en")
+    assert [t.name for t in fig.data] == ["2022", "2023"]
+    np.testing.assert_allclose(fig.data[0].y, gap.dimensions["points_last_year"])
+    np.testing.assert_allclose(fig.data[1].y, gap.dimensions["points"])
+    # 青湖区 joined in 2023: no bars, a note instead
+    new = gaps["990103"]
+    fig = plots.year_comparison(new, fw, "zh")
+    assert len(fig.data) == 0 and "2022 年无数据" in fig.layout.annotations[0].text
+    assert plots.indicator_changes(new, fw).empty
+    changes = plots.indicator_changes(gap, fw, "en")
+    assert len(changes) > 0 and changes.index.name == "Indicator"
+
+
+def test_headline_record_and_text(gaps, fw, result):
+    units = result.units.set_index("code")
+    for code, gap in gaps.items():
+        rec = plots.headline_record(gap)
+        u = units.loc[code]
+        assert rec["code"] == code and rec["name_zh"] == u["name_zh"]
+        assert rec["total"] == u["total"]
+        assert (rec["rank_category"], rec["n_category"], rec["rank_province"]) == (u["rank_category"], u["n_category"], u["rank_province"])
+        assert rec["n_province"] == len(result.units)
+        assert rec["grade"] == u["grade"] and rec["warning_talk"] == u["warning_talk"]
+        json.dumps(rec, allow_nan=False)  # JSON-ready
+        text_zh = plots.headline_text(gap, fw, "zh")
+        assert f"{u['total']:.2f}" in text_zh and f"{u['rank_category']}/{u['n_category']}" in text_zh
+        assert "总分" in text_zh and u["name_zh"] in text_zh
+        text_en = plots.headline_text(gap, fw, "en")
+        assert "Total" in text_en and u["name_en"] in text_en and not CJK.search(text_en)
+        sentence = plots.standing_sentence(gap, fw, "en")
+        assert f"{u['total']:.2f}" in sentence and not CJK.search(sentence)
+        html = plots.headline_html(gap, fw, "zh")
+        assert f"{u['total']:.2f}" in html and plots.CJK_FONT in html
+
+
+def test_headline_handles_a_category_with_no_way_out(tmp_path, tiny_files):
+    # two units per category and a warning talk for the bottom 2: no score leaves it (infinite points)
+    data = tiny_framework_dict()
+    data["warning_talk"]["per_category"] = 2
+    path = tmp_path / "fw2.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    fw = load_framework(path)
+    ds = load_dataset(fw, tiny_files["register"], tiny_files["values"])
+    gap = county_gap(ds, "U1", 2023)
+    assert gap.standing.warning_talk and math.isinf(gap.standing.points_to_leave_bottom)
+    rec = plots.headline_record(gap)
+    assert rec["points_to_leave_bottom"] is None
+    json.dumps(rec, allow_nan=False)
+    assert "no more than 2 units" in plots.standing_sentence(gap, fw, "en")
+    assert "不超过 2 个" in plots.standing_sentence(gap, fw, "zh")
+    fig = plots.path_bars(gap, fw, "en")
+    assert len(fig.data) == 0 and fig.layout.title.text.startswith("The category has no more units")
+
+
+def test_figures_use_cjk_fonts_and_the_requested_language(gaps, fw):
+    gap = gaps["990123"]
+    for lang in ("zh", "en"):
+        for fig in _all_figures(gap, fw, lang):
+            assert fig.layout.font.family == plots.CJK_FONT
+            title = fig.layout.title.text
+            assert title
+            assert bool(CJK.search(title)) == (lang == "zh"), title
+
+
+# ---- city overview -------------------------------------------------------------
+
+
+def test_city_league_highlights_exactly_the_home_city(result):
+    fig = plots.city_league(result.cities, HOME, "zh")
+    trace = fig.data[0]
+    colours = list(trace.marker.color)
+    cities = list(trace.customdata)
+    assert cities == list(result.cities["city"])
+    assert [c for c, col in zip(cities, colours) if col == plots.HIGHLIGHT] == [HOME]
+    widths = list(trace.marker.line.width)
+    flagged = [c for c, w in zip(cities, widths) if w > 0]
+    assert flagged == list(result.cities.loc[result.cities["last"], "city"])
+    np.testing.assert_allclose(trace.y, result.cities["score"])
+    en = plots.city_league(result.cities, HOME, "en").data[0]
+    assert "Qinglan" in list(en.x)
+
+
+def test_category_leagues_highlight_exactly_the_home_units(result, fw):
+    fig = plots.category_leagues(result.units, HOME, fw, "zh")
+    assert len(fig.data) == len(fw.categories)
+    home_units = set(result.units.loc[result.units["city"] == HOME, "code"])
+    highlighted, seen = set(), []
+    for trace, cat in zip(fig.data, fw.categories):
+        codes = list(trace.customdata)
+        seen += codes
+        sub = result.units[result.units["category"] == cat.id]
+        assert set(codes) == set(sub["code"])
+        assert list(trace.y) == sorted(trace.y, reverse=True)
+        highlighted |= {c for c, col in zip(codes, trace.marker.color) if col == plots.HIGHLIGHT}
+        outlined = {c for c, w in zip(codes, trace.marker.line.width) if w > 0}
+        assert outlined == set(sub.loc[sub["warning_talk"], "code"])
+    assert highlighted == home_units
+    assert sorted(seen) == sorted(result.units["code"])
+
+
+def test_city_units_are_the_city_units_coloured_by_category(result, fw):
+    fig = plots.city_units(result.units, HOME, fw, "en")
+    mine = result.units[result.units["city"] == HOME]
+    colours = plots.category_colours(fw)
+    codes = []
+    for trace in fig.data:
+        cat = next(c for c in fw.categories if fw.label(c, "en") == trace.name)
+        assert trace.marker.color == colours[cat.id]
+        assert set(trace.customdata) == set(mine.loc[mine["category"] == cat.id, "code"])
+        codes += list(trace.customdata)
+    assert sorted(codes) == sorted(mine["code"])
+    table = plots.city_units_table(result.units, HOME, fw, "en")
+    assert list(table.index) == list(mine["code"])
+    np.testing.assert_allclose(table["Total"], mine["total"].round(2))
+
+
+def test_city_record(result):
+    rec = plots.city_record(result.cities, result.units, HOME)
+    row = result.cities.set_index("city").loc[HOME]
+    assert rec["score"] == row["score"] and rec["rank"] == row["rank"] and rec["n_cities"] == len(result.cities)
+    assert rec["n_units"] == (result.units["city"] == HOME).sum()
+    json.dumps(rec, allow_nan=False)
+    assert f"{row['score']:.2f}" in plots.city_headline_text(rec, "zh")
+    assert "Qinglan" in plots.city_headline_text(rec, "en")
+    with pytest.raises(ValueError, match="unknown city"):
+        plots.city_record(result.cities, result.units, "无此市")
+
+
+# ---- display --------------------------------------------------------------------
+
+
+def _plotly_js_embedded(html: str) -> bool:
+    return "* plotly.js v" in html and len(html) > 1_000_000
+
+
+def test_show_emits_both_mimetypes_and_embeds_plotly_js_once(gaps, fw, captured):
+    figs = _all_figures(gaps["990123"], fw, "zh")
+    for fig in figs:
+        plots.show(fig, "embed")
+    assert len(captured) == len(figs)
+    for k, bundle in enumerate(captured):
+        assert set(bundle) >= {plots.PLOTLY_MIMETYPE, "text/html"}
+        assert bundle[plots.PLOTLY_MIMETYPE]["layout"]["font"]["family"] == plots.CJK_FONT
+        json.dumps(bundle[plots.PLOTLY_MIMETYPE], allow_nan=False)
+        html = bundle["text/html"]
+        assert _plotly_js_embedded(html) == (k == 0)
+        assert f'id="zx-fig-{k + 1}"' in html
+        assert not re.search(r'src="(https?:)?//', html), "plotly.js must never come from the network"
+
+
+def test_start_report_resets_the_state(gaps, fw, captured):
+    fig = plots.dimension_bars(gaps["990123"], fw)
+    plots.show(fig)
+    plots.show(fig)
+    plots.start_report("embed", prefix="again")
+    plots.show(fig)
+    assert [_plotly_js_embedded(b["text/html"]) for b in captured] == [True, False, True]
+    assert 'id="again-fig-1"' in captured[2]["text/html"]
+    # same figure, same state: same output (no random ids)
+    plots.start_report("embed", prefix="again")
+    plots.show(fig)
+    assert captured[3]["text/html"] == captured[2]["text/html"]
+
+
+def test_directory_mode_loads_a_local_file_once(gaps, fw, captured):
+    plots.start_report("directory")
+    fig = plots.loss_waterfall(gaps["990123"], fw)
+    plots.show(fig)
+    plots.show(fig)
+    assert '<script charset="utf-8" src="plotly.min.js"></script>' in captured[0]["text/html"]
+    assert "plotly.min.js" not in captured[1]["text/html"]
+    assert not any(_plotly_js_embedded(b["text/html"]) for b in captured)
+    plots.start_report("assets/plotly-3.js")
+    plots.show(fig)
+    assert 'src="assets/plotly-3.js"' in captured[2]["text/html"]
+    plots.start_report("none")
+    plots.show(fig)
+    assert "<script charset" not in captured[3]["text/html"]
+
+
+@pytest.mark.parametrize("bad", ["cdn", "CDN", "https://cdn.plot.ly/plotly-3.0.0.min.js", "//cdn.example/plotly.js", "inline", True])
+def test_a_cdn_or_unknown_mode_is_refused(bad):
+    with pytest.raises(ValueError):
+        plots.start_report(bad)
+
+
+def test_an_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="lang"):
+        plots.start_report("embed", lang="EN")
+
+
+def test_headline_display_carries_the_json_record(gaps, fw, captured):
+    rec = plots.show_headline(gaps["990123"], fw, "en")
+    plots.markdown("")  # nothing displayed for an empty note
+    plots.prose("en", zh="## 中文", en="## English")
+    assert len(captured) == 2
+    bundle = captured[0]
+    assert bundle[plots.HEADLINE_MIMETYPE] == rec
+    assert bundle["text/plain"] == plots.headline_text(gaps["990123"], fw, "en")
+    assert "<table>" in bundle["text/html"]
+    assert captured[1]["text/markdown"] == "## English"
+
+
+def test_every_figure_serialises(gaps, fw):
+    for gap in gaps.values():
+        for lang in ("zh", "en"):
+            for fig in _all_figures(gap, fw, lang):
+                json.loads(fig.to_json())
