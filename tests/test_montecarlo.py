@@ -133,3 +133,19 @@ def test_rank_band_and_probabilities_are_consistent(demo):
     nominal_bottom = u["nominal_rank_category"] > u.groupby("category")["code"].transform("size") - 2
     assert (u.loc[nominal_bottom, "p_bottom"] > 0.5).all()
     assert (u.loc[u["nominal_rank_category"] <= 5, "p_bottom"] == 0).all()
+
+
+def test_sampled_ranks_stay_within_the_exact_bounds_of_the_same_box(demo):
+    from zhenxing.robustness import rank_bounds_table
+
+    fw, ds, _ = demo
+    sc = scenario(fw, dimension_weights={"kind": "box", "spread": 0.3})
+    res = simulate(ds, 2023, sc, n_draws=20000, seed=9)
+    bounds = rank_bounds_table(ds, 2023, 0.3).set_index("code").loc[res.units["code"]]
+    seen = res.rank_counts_category > 0
+    lowest = seen.argmax(axis=1) + 1
+    highest = seen.shape[1] - seen[:, ::-1].argmax(axis=1)
+    assert (lowest >= bounds["best_rank_category"].to_numpy()).all()
+    assert (highest <= bounds["worst_rank_category"].to_numpy()).all()
+    # and the box is wide enough that sampling moves many units off their nominal rank
+    assert (highest > lowest).sum() > 50
