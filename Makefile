@@ -27,6 +27,7 @@ setup-test: $(TSTAMP)
 
 run: $(STAMP)
 	$(BIN)/zhenxing run
+	$(BIN)/zhenxing reports
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -q

@@ -1,4 +1,4 @@
-"""Command line: ``zhenxing validate | score | run | demo``.
+"""Command line: ``zhenxing validate | score | run | demo | reports``.
 
 User errors (bad files, bad options) print one message listing every problem,
 with no traceback, and exit with status 2. Settings come from
@@ -69,6 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the main job on the configured data: validate, score, print the leagues")
     _common(p)
     _scoring_args(p)
+
+    p = sub.add_parser("reports", help="run the report notebook for every unit of a city (or the province); HTML and an index page")
+    p.add_argument("--params", type=Path, help="run defaults YAML (default: params/run.yaml)")
+    p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
+    p.add_argument("--register", type=Path, help="county register, .csv or .xlsx")
+    p.add_argument("--values", type=Path, help="indicator values, long or wide, .csv or .xlsx")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--city", help="city, Chinese or English name (default: home_city of the run file)")
+    scope.add_argument("--all", dest="all_units", action="store_true", help="every unit of the province, and every city's overview")
+    p.add_argument("--units", help="only these unit codes of the scope, comma-separated (no city overview)")
+    p.add_argument("--year", type=int, help="assessment year (default: the run file's, else the latest in the data)")
+    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: the number of CPUs)")
+    p.add_argument("--force", action="store_true", help="re-run every report, even those whose inputs have not changed")
+    p.add_argument("--standalone", action="store_true", help="embed plotly.js and the CSS in each report (self-contained files) instead of the shared plotly.min.js and report.css")
+    p.add_argument("--lang", choices=["zh", "en"], help="report language: Chinese (default) or English")
+    p.add_argument("--out", dest="reports_out", type=Path, help="reports folder (default: reports_dir of the run file, reports/)")
+    p.add_argument("--notebooks", type=Path, help="folder with county_report.ipynb and city_overview.ipynb (default: notebooks/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("demo", help="regenerate the synthetic demo province (byte for byte from the seed)")
     p.add_argument("--params", type=Path, help=argparse.SUPPRESS)
@@ -218,7 +236,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "score": cmd_score, "run": cmd_score, "demo": cmd_demo}
+def cmd_reports(args: argparse.Namespace) -> int:
+    from .reports import run_reports
+
+    cfg = _settings(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError([Problem("--jobs", f"expected a number of parallel notebooks >= 1, found {args.jobs}")], "invalid option")
+    _, ds = _load(cfg)  # bad input is reported once here, not once per report
+    units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    summary = run_reports(
+        cfg.framework,
+        cfg.register_path,
+        cfg.values,
+        dataset=ds,
+        year=cfg.year,
+        city=None if args.all_units else (args.city or cfg.home_city),
+        all_units=args.all_units,
+        units=units,
+        out=args.reports_out or cfg.reports_dir,
+        jobs=args.jobs,
+        force=args.force,
+        standalone=args.standalone,
+        lang=cfg.lang,
+        seed=cfg.seed,
+        notebooks_dir=args.notebooks,
+        progress=not args.quiet,
+    )
+    print(summary.describe())
+    return summary.exit_code
+
+
+COMMANDS = {"validate": cmd_validate, "score": cmd_score, "run": cmd_score, "demo": cmd_demo, "reports": cmd_reports}
 
 
 def main(argv: list[str] | None = None) -> int:
