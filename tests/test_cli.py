@@ -159,3 +159,33 @@ def test_tiny_framework_scores_through_the_cli(tiny_files):
     assert units.loc["U2", "Total"] == pytest.approx(101)
     assert units.loc["U2", "Grade"] == "Fairly good"  # vetoed: no top grade
     assert units.loc["U1", "Warning talk"] == "yes"
+
+
+def test_simulate_writes_tables_and_reports_the_home_city(tmp_path):
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "3000", "--quiet", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "6 scenarios compared" in r.stdout and "Home city" in r.stdout
+    sim = pd.read_csv(tmp_path / "simulation_2023_baseline.csv", encoding="utf-8-sig")
+    assert len(sim) == 100
+    assert sim["P(bottom two)"].between(0, 1).all()
+    for _, grp in sim.groupby("Category"):
+        assert grp["P(bottom two)"].sum() == pytest.approx(2.0)
+    bounds = pd.read_csv(tmp_path / "rank_bounds_2023.csv", encoding="utf-8-sig")
+    assert (bounds["Best rank in category"] <= bounds["Worst rank in category"]).all()
+    scen = pd.read_csv(tmp_path / "scenarios_2023.csv", encoding="utf-8-sig")
+    assert len(scen) == 100
+    kendall = pd.read_csv(tmp_path / "scenarios_kendall_2023.csv", encoding="utf-8-sig").set_index("scenario")
+    assert kendall.loc["baseline", "baseline"] == pytest.approx(1.0)
+
+
+def test_simulate_bad_options_and_scenarios(tmp_path):
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "0", "--spread", "1.5")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--draws: expected at least 1 draw" in r.stderr and "--spread: expected a share between 0 and 1" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name_zh: 坏\nname_en: bad\ndimension_weights: {industry: 90}\n", encoding="utf-8")
+    r = run_cli("simulate", "--out", str(tmp_path), "--scenarios", str(bad), "--draws", "10")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{bad}: dimension_weights: no weight for ecology" in r.stderr
+    assert not list(tmp_path.glob("*.csv"))

@@ -52,6 +52,31 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "points_lost": ("失分", "Points lost"),
     "missing": ("缺失", "Missing"),
     "year": ("年份", "Year"),
+    # simulation
+    "nominal_total": ("名义总分", "Nominal total"),
+    "nominal_rank_category": ("名义类别排名", "Nominal rank in category"),
+    "nominal_rank_province": ("名义全省排名", "Nominal rank in province"),
+    "mean_total": ("模拟平均分", "Mean simulated total"),
+    "median_rank_category": ("类别排名中位数", "Median rank in category"),
+    "p05_rank_category": ("类别排名5%分位", "Rank in category, 5 %"),
+    "p95_rank_category": ("类别排名95%分位", "Rank in category, 95 %"),
+    "median_rank_province": ("全省排名中位数", "Median rank in province"),
+    "p05_rank_province": ("全省排名5%分位", "Rank in province, 5 %"),
+    "p95_rank_province": ("全省排名95%分位", "Rank in province, 95 %"),
+    "p_bottom": ("落入后两名概率", "P(bottom two)"),
+    "p_city_last": ("所属市末位概率", "P(city last)"),
+    "p_last": ("末位概率", "P(last)"),
+    "mean_rank_change": ("平均排名变化", "Mean rank change"),
+    "nominal_score": ("名义得分", "Nominal score"),
+    "nominal_rank": ("名义排名", "Nominal rank"),
+    "best_rank_category": ("类别最好排名", "Best rank in category"),
+    "worst_rank_category": ("类别最差排名", "Worst rank in category"),
+    "best_rank_province": ("全省最好排名", "Best rank in province"),
+    "worst_rank_province": ("全省最差排名", "Worst rank in province"),
+    "n_always_beaten_by": ("必然领先者数", "Always ahead"),
+    "n_never_beaten_by": ("不可能领先者数", "Never ahead"),
+    "warning_possible": ("可能被约谈", "Warning talk possible"),
+    "warning_certain": ("必然被约谈", "Warning talk certain"),
 }
 
 YES_NO = {"zh": ("是", ""), "en": ("yes", "")}
@@ -85,7 +110,7 @@ def localise(df: pd.DataFrame, fw: Framework, lang: str = "zh") -> pd.DataFrame:
     for col, mapping in (("category", cats), ("grade", grades), ("dimension", dims), ("indicator", inds)):
         if col in out.columns:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
-    for col in ("veto", "warning_talk", "last", "missing", "is_district"):
+    for col in ("veto", "warning_talk", "last", "missing", "is_district", "warning_possible", "warning_certain"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: yes if bool(v) else no)
     if lang == "en":
