@@ -349,7 +349,7 @@ class SimulationResult:
     rank_counts_province: np.ndarray
 
 
-def _quantile_from_counts(counts: np.ndarray, q: float) -> np.ndarray:
+def rank_quantiles(counts: np.ndarray, q: float) -> np.ndarray:
     """The smallest rank r (1-based) whose cumulative share reaches q, per row."""
     cum = np.cumsum(counts, axis=1)
     need = q * cum[:, -1:]
@@ -417,12 +417,12 @@ def simulate(
     units["nominal_rank_province"] = model.nominal_rank_province
     units["mean_total"] = mean_total
     rc, rp = tally.rank_category, tally.rank_province
-    units["median_rank_category"] = _quantile_from_counts(rc, 0.5)
-    units["p05_rank_category"] = _quantile_from_counts(rc, 0.05)
-    units["p95_rank_category"] = _quantile_from_counts(rc, 0.95)
-    units["median_rank_province"] = _quantile_from_counts(rp, 0.5)
-    units["p05_rank_province"] = _quantile_from_counts(rp, 0.05)
-    units["p95_rank_province"] = _quantile_from_counts(rp, 0.95)
+    units["median_rank_category"] = rank_quantiles(rc, 0.5)
+    units["p05_rank_category"] = rank_quantiles(rc, 0.05)
+    units["p95_rank_category"] = rank_quantiles(rc, 0.95)
+    units["median_rank_province"] = rank_quantiles(rp, 0.5)
+    units["p05_rank_province"] = rank_quantiles(rp, 0.05)
+    units["p95_rank_province"] = rank_quantiles(rp, 0.95)
     units["p_bottom"] = tally.bottom / n_draws
     p_city = tally.city_last / n_draws
     units["p_city_last"] = p_city[model.city_index]

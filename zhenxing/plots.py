@@ -39,6 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -949,3 +950,907 @@ def city_headline_html(record: Mapping[str, Any], lang: str = "zh") -> str:
         f'<span style="color:{colour};font-size:13px">● {html.escape(flag)}</span></div>'
         f'<div style="font-size:14px">{score_l}: <b>{record["score"]:.2f}</b> · {rank_l}: <b>{record["rank"]}/{record["n_cities"]}</b></div></div>'
     )
+
+
+# ===========================================================================
+# ranking simulation: what-if scenarios, Monte Carlo, Sobol' indices, exact
+# rank bounds (notebooks/ranking_simulation.ipynb)
+# ===========================================================================
+#
+# The builders below read, duck-typed:
+#   * zhenxing.scenarios.ScenarioComparison  (.scenarios, .table, .kendall)
+#   * zhenxing.montecarlo.SimulationResult   (.units, .cities, .rank_counts_*, .n_draws, .seed, .scenario, .year)
+#   * zhenxing.sensitivity.WeightSensitivity (.score / .rank: S1, S1_conf, ST, ST_conf; .constant_*, .spread)
+#   * the DataFrame of zhenxing.robustness.rank_bounds_table
+# and compute nothing of their own but selections of rows and the quantiles of
+# the simulated rank counts, with the library's own function
+# (zhenxing.montecarlo, so the 5 %, 50 % and 95 % ranks drawn are exactly the
+# columns of SimulationResult.units). Ranks are 1 = first; rank changes between
+# scenarios are the library's ``change_<id>`` (positive = moves up);
+# probabilities are shares of draws, shown in per cent.
+
+SIMULATION_MIMETYPE = "application/vnd.zhenxing.simulation+json"
+"""Custom mimetype of the machine-readable record the simulation report displays."""
+
+FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""Quantiles of the simulated rank a fan chart draws (5-95 % and 25-75 % bands, median)."""
+
+BAND_OUTER = "#90caf9"  # 5-95 % band of a highlighted unit
+BAND_INNER = HIGHLIGHT  # 25-75 % band of a highlighted unit
+BAND_OUTER_MUTED = "#e6e9ee"  # the same bands of the other units
+BAND_INNER_MUTED = MUTED
+MEDIAN_COLOUR = "#0d2c54"
+NOMINAL_COLOUR = "#222222"
+BOUNDS_COLOUR = "#ffe0b2"  # exact best-worst range
+BOUNDS_LINE = "#ef6c00"
+ZONE_COLOUR = "rgba(198, 40, 40, 0.13)"  # the warning-talk zone of a category
+S1_COLOUR = "#90caf9"
+ST_COLOUR = HIGHLIGHT
+CHANGE_SCALE = [[0.0, WARNING], [0.5, "#ffffff"], [1.0, STATUS_COLOURS["met"]]]
+"""Diverging colours of rank changes: red = falls, white = unchanged, green = rises."""
+
+_TEXT.update(
+    {
+        "sim_changes_title": ("{city}各单位在各方案下的类别内排名（颜色 = 较“{ref}”的名次变化）",
+                              "Units of {city}: rank in category under each scenario (colour = change vs {ref})"),
+        "sim_change": ("名次变化（正 = 上升）", "Change (+ = up)"),
+        "sim_scenario": ("方案", "Scenario"),
+        "sim_kendall_title": ("各方案全省排序的一致性（Kendall τ，1 = 完全相同）", "Agreement of the province-wide orders (Kendall's τ; 1 = identical)"),
+        "sim_level_category": ("类别内排名", "rank in category"),
+        "sim_level_province": ("全省排名", "rank in province"),
+        "sim_rank_axis": ("{level}（1 = 第一）", "{level} (1 = first)"),
+        "sim_fan_city_title": ("{city}各单位{level}的模拟分布（{draws} 次抽样）", "Units of {city}: simulated {level} ({draws} draws)"),
+        "sim_fan_category_title": ("{category}：{level}的模拟分布（{city}所辖单位突出显示，{draws} 次抽样）",
+                                   "{category}: simulated {level} ({city} highlighted; {draws} draws)"),
+        "sim_fan_title": ("{level}的模拟分布（{draws} 次抽样）", "Simulated {level} ({draws} draws)"),
+        "sim_band_outer": ("5–95% 区间", "5–95 % band"),
+        "sim_band_inner": ("25–75% 区间", "25–75 % band"),
+        "sim_median": ("中位数", "Median"),
+        "sim_nominal": ("名义排名", "Nominal rank"),
+        "sim_zone": ("约谈区（末 {k} 位）", "Warning-talk zone (bottom {k})"),
+        "sim_p_bottom": ("进入末 {k} 位概率", "P(bottom {k})"),
+        "sim_bottom_title": ("{city}各单位进入类别末 {k} 位（约谈）的概率（{draws} 次抽样）",
+                             "Units of {city}: probability of a bottom-{k} finish in the category (warning talk; {draws} draws)"),
+        "sim_city_last_title": ("各市成为全省末位市（约谈）的概率（{draws} 次抽样）", "Probability of being the province's last city (warning talk; {draws} draws)"),
+        "sim_p_last": ("末位概率", "P(last)"),
+        "sim_median_rank": ("排名中位数", "Median rank"),
+        "sim_band_col": ("5–95% 排名区间", "5–95 % rank band"),
+        "sim_mean_change": ("平均名次变化（正 = 下降）", "Mean rank change (+ = falls)"),
+        "sim_sobol_title_score": ("总分对各维度权重的敏感性（Sobol 指数；各权重在 ±{pct}% 内独立均匀变动）",
+                                  "Sensitivity of the total to the dimension weights (Sobol' indices; each weight uniform within ±{pct} %)"),
+        "sim_sobol_title_rank": ("类别内排名对各维度权重的敏感性（Sobol 指数；各权重在 ±{pct}% 内独立均匀变动）",
+                                 "Sensitivity of the rank in category to the dimension weights (Sobol' indices; each weight uniform within ±{pct} %)"),
+        "sim_S1": ("一阶指数 S1", "First-order S1"),
+        "sim_ST": ("总效应指数 ST", "Total-effect ST"),
+        "sim_sobol_axis": ("Sobol 指数", "Sobol' index"),
+        "sim_constant": ("（不变）", " (never changes)"),
+        "sim_bounds_title": ("{city}各单位在权重 ±{pct}% 内可能达到的{level}：精确最好–最差与抽样区间",
+                             "Units of {city}: {level} reachable with every weight within ±{pct} %: exact best–worst and the sampled band"),
+        "sim_bounds_range": ("可能范围（精确最好–最差）", "Possible range (exact best–worst)"),
+        "sim_sampled_band": ("抽样 5–95% 区间", "Sampled 5–95 % band"),
+        "sim_best_worst_category": ("类别内最好–最差", "Best–worst in category"),
+        "sim_best_worst_province": ("全省最好–最差", "Best–worst in province"),
+        "sim_warning_possible": ("可能被约谈", "Warning talk possible"),
+    }
+)
+
+
+class ComparisonLike(Protocol):
+    """The parts of :class:`zhenxing.scenarios.ScenarioComparison` the builders read."""
+
+    scenarios: list[Any]
+    table: pd.DataFrame
+    kendall: pd.DataFrame
+
+
+class SimulationLike(Protocol):
+    """The parts of :class:`zhenxing.montecarlo.SimulationResult` the builders read."""
+
+    scenario: str
+    year: int
+    n_draws: int
+    seed: int
+    units: pd.DataFrame
+    cities: pd.DataFrame
+    rank_counts_category: np.ndarray
+    rank_counts_province: np.ndarray
+
+
+class SensitivityLike(Protocol):
+    """The parts of :class:`zhenxing.sensitivity.WeightSensitivity` the builders read."""
+
+    spread: float
+    n_base: int
+    seed: int | None
+    score: Any
+    rank: Any
+    constant_score: pd.Series
+    constant_rank: pd.Series
+
+
+def _pct(spread: float) -> str:
+    """A relative spread as a per-cent figure without trailing zeros (0.2 -> "20")."""
+    return f"{float(spread) * 100:g}"
+
+
+def _level_label(level: str, lang: str) -> str:
+    if level not in ("category", "province"):
+        raise ValueError(f"level={level!r}: expected 'category' or 'province'")
+    return text(f"sim_level_{level}", lang)
+
+
+def _city_label(frame: pd.DataFrame, city: str, lang: str) -> str:
+    return _city_en(frame, city) if lang == "en" else city
+
+
+def _category_order(fw: Framework | None) -> dict[str, int]:
+    return {} if fw is None else {c.id: k for k, c in enumerate(fw.categories)}
+
+
+def _city_rows(df: pd.DataFrame, city: str, fw: Framework | None, rank_col: str) -> pd.DataFrame:
+    """``df``'s rows of ``city``, by category (framework order) then ``rank_col`` then code."""
+    mine = df[df["city"] == city]
+    if mine.empty:
+        known = ", ".join(dict.fromkeys(map(str, df["city"])))
+        raise ValueError(f"no units of city {city!r} (cities: {known})")
+    order = _category_order(fw)
+    key = mine["category"].map(lambda c: order.get(c, len(order)))
+    return mine.assign(_o=key).sort_values(["_o", rank_col, "code"], kind="stable").drop(columns="_o")
+
+
+def _row_labels(df: pd.DataFrame, lang: str) -> list[str]:
+    """Unit names in ``lang`` for axis rows; a name used twice gets its code appended."""
+    names = _names(df, lang) if "name_zh" in df.columns else [str(c) for c in df["code"]]
+    dup = {n for n in names if names.count(n) > 1}
+    return [f"{n} ({c})" if n in dup else n for n, c in zip(names, df["code"])]
+
+
+def _with_names(df: pd.DataFrame, *sources: Any) -> pd.DataFrame:
+    """``df`` with ``name_en`` / ``city_en`` filled in from the first source table that has them
+    (tables such as ``rank_bounds_table`` carry the Chinese names only)."""
+    out = df
+    for col in ("name_en", "city_en"):
+        if col in out.columns:
+            continue
+        for src in sources:
+            table = getattr(src, "units", src)
+            if isinstance(table, pd.DataFrame) and col in table.columns and "code" in table.columns:
+                out = out.assign(**{col: out["code"].map(dict(zip(table["code"], table[col]))).fillna("")})
+                break
+    return out
+
+
+def _rank_quantiles(counts: np.ndarray, q: float) -> np.ndarray:
+    from .montecarlo import rank_quantiles  # the library's own definition of the rank quantiles
+
+    return rank_quantiles(counts, q)
+
+
+def _rank_counts(sim: SimulationLike, level: str) -> np.ndarray:
+    _level_label(level, "en")
+    return np.asarray(sim.rank_counts_category if level == "category" else sim.rank_counts_province)
+
+
+def _band_text(a: Any, b: Any) -> str:
+    return f"{int(a)}" if int(a) == int(b) else f"{int(a)}–{int(b)}"
+
+
+def city_codes(units: pd.DataFrame, city: str, fw: Framework | None = None) -> list[str]:
+    """Codes of ``city``'s units in ``units`` (any table with code, city, category and a
+    nominal rank in category), in the order the simulation report lists them: by category
+    (framework order), then nominal rank in category. ValueError for an unknown city."""
+    rank = next(c for c in ("nominal_rank_category", "rank_category", "code") if c in units.columns)
+    return [str(c) for c in _city_rows(units, city, fw, rank)["code"]]
+
+
+def city_display_name(units: pd.DataFrame, city: str, lang: str = "zh") -> str:
+    """``city``'s name in ``lang`` (``city_en`` of its units for English, when present);
+    ValueError for a city with no units in ``units``."""
+    rows = units[units["city"] == city]
+    if rows.empty:
+        raise ValueError(f"no units of city {city!r} (cities: {', '.join(dict.fromkeys(map(str, units['city'])))})")
+    return city_name(rows.iloc[0], lang)
+
+
+# ---------------------------------------------------------------------------
+# scenario comparison
+# ---------------------------------------------------------------------------
+
+
+def _change_text(change: int) -> str:
+    return "" if change == 0 else (f" ↑{change}" if change > 0 else f" ↓{-change}")
+
+
+def scenario_rank_table(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> pd.DataFrame:
+    """The city's ranks in category under each scenario: one row per scenario (index =
+    ``Scenario.label(lang)``, reference first), one column per unit of ``city`` (two header
+    levels: "category (units in it)" and the unit's name; by category, then rank under
+    the reference). Each cell is the rank, followed by the change against the reference as
+    an arrow (``change_<id>`` of the comparison: ↑ = moves up) and "约谈"/"warning talk"
+    when the scenario puts the unit in its category's bottom group."""
+    scs = list(comparison.scenarios)
+    ref = scs[0].id
+    t = comparison.table
+    n_cat = t.groupby("category")["code"].transform("size")
+    mine = _city_rows(t.assign(_n=n_cat), city, fw, f"rank_category_{ref}")
+    columns = pd.MultiIndex.from_arrays(
+        [[f"{_category_label(fw, c, lang)} ({int(n)})" for c, n in zip(mine["category"], mine["_n"])], _row_labels(mine, lang)],
+        names=[column_label("category", fw, lang), column_label("name", fw, lang)],
+    )
+    talk = f" {text('warning_talk', lang)}"
+    rows = []
+    for sc in scs:
+        rows.append([
+            f"{int(r[f'rank_category_{sc.id}'])}"
+            + ("" if sc.id == ref else _change_text(int(r[f"change_{sc.id}"])))
+            + (talk if bool(r[f"warning_talk_{sc.id}"]) else "")
+            for _, r in mine.iterrows()
+        ])  # fmt: skip
+    index = pd.Index([sc.label(lang) for sc in scs], name=text("sim_scenario", lang))
+    return pd.DataFrame(rows, index=index, columns=columns)
+
+
+def scenario_rank_changes(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
+    """Heatmap: one row per unit of ``city``, one column per scenario (reference first).
+    Colour (``z``) = change of the rank in category against the reference (``change_<id>``;
+    positive = up, 0 for the reference); cell text = the rank, the change as an arrow and
+    "约谈"/"warning talk" (bold, red) when the scenario puts the unit in its category's
+    bottom group."""
+    scs = list(comparison.scenarios)
+    ref = scs[0].id
+    mine = _city_rows(comparison.table, city, fw, f"rank_category_{ref}")
+    rows = _row_labels(mine, lang)
+    z: list[list[int]] = []
+    cells: list[list[str]] = []
+    for _, r in mine.iterrows():
+        zr, tr = [], []
+        for sc in scs:
+            ch = 0 if sc.id == ref else int(r[f"change_{sc.id}"])
+            arrow = _change_text(ch)
+            talk = bool(r[f"warning_talk_{sc.id}"])
+            flag = f' · <b style="color:{WARNING}">{text("warning_talk", lang)}</b>' if talk else ""
+            zr.append(ch)
+            tr.append(f"{int(r[f'rank_category_{sc.id}'])}{arrow}{flag}")
+        z.append(zr)
+        cells.append(tr)
+    m = max([1] + [abs(v) for zr in z for v in zr])
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[wrap(sc.label(lang), 14) for sc in scs],
+            y=rows,
+            text=cells,
+            texttemplate="%{text}",
+            customdata=[[str(c)] * len(scs) for c in mine["code"]],
+            colorscale=CHANGE_SCALE,
+            zmin=-m,
+            zmax=m,
+            zmid=0,
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": text("sim_change", lang)}},
+            hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="bottom", tickangle=0)
+    title = text("sim_changes_title", lang, city=_city_label(mine, city, lang), ref=scs[0].label(lang))
+    return _style(fig, title, height=200 + 44 * len(rows))
+
+
+def kendall_heatmap(comparison: ComparisonLike, lang: str = "zh") -> go.Figure:
+    """Heatmap of Kendall's tau-b between the scenarios' province-wide totals
+    (``comparison.kendall``, rows and columns in scenario order; 1 = same order)."""
+    scs = list(comparison.scenarios)
+    ids = [s.id for s in scs]
+    tau = comparison.kendall.loc[ids, ids].to_numpy(dtype=float)
+    labels = [wrap(s.label(lang), 14) for s in scs]
+    lo = math.floor(min(float(np.nanmin(tau)), 1.0) * 10) / 10
+    fig = go.Figure(
+        go.Heatmap(
+            z=tau.tolist(),
+            x=labels,
+            y=labels,
+            text=[[f"{v:.3f}" for v in row] for row in tau],
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=min(lo, 0.9),
+            zmax=1.0,
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": "τ"}},
+            hovertemplate="%{y}<br>%{x}<br>τ = %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=0)
+    return _style(fig, text("sim_kendall_title", lang), height=220 + 60 * len(ids))
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo
+# ---------------------------------------------------------------------------
+
+
+def rank_fan_data(
+    sim: SimulationLike,
+    fw: Framework | None = None,
+    *,
+    codes: list[str] | None = None,
+    city: str | None = None,
+    category: str | None = None,
+    level: str = "category",
+) -> pd.DataFrame:
+    """The numbers a rank fan draws, one row per selected unit.
+
+    Selection: ``codes`` (in that order), else the units of ``category`` (by
+    nominal rank), else the units of ``city`` (by category in framework order,
+    then nominal rank), else every unit (by nominal province rank).
+    Columns: code, name_zh, name_en, city, city_en, category, ``n`` (units in
+    the league: the category or the province), ``nominal`` (nominal rank),
+    ``p05, p25, median, p75, p95`` (ranks at those quantiles of the simulated
+    distribution, from the rank counts with the library's definition: the
+    smallest rank whose cumulative share reaches q; ``p05``, ``median`` and
+    ``p95`` equal the simulation's own columns), ``best_seen`` / ``worst_seen``
+    (the best and worst rank drawn at least once) and ``p_bottom``.
+    """
+    counts = _rank_counts(sim, level)
+    u = sim.units.reset_index(drop=True)
+    nominal = f"nominal_rank_{level}"
+    if codes is not None:
+        where = {c: k for k, c in enumerate(u["code"])}
+        unknown = [c for c in codes if c not in where]
+        if unknown:
+            raise ValueError(f"unknown unit code(s) {', '.join(map(str, unknown))}")
+        pos = np.array([where[c] for c in codes], dtype=int)
+    elif category is not None:
+        sub = u[u["category"] == category]
+        if sub.empty:
+            raise ValueError(f"no units in category {category!r} (categories: {', '.join(dict.fromkeys(map(str, u['category'])))})")
+        pos = sub.sort_values([nominal, "code"], kind="stable").index.to_numpy()
+    elif city is not None:
+        pos = _city_rows(u, city, fw, nominal).index.to_numpy()
+    else:
+        pos = u.sort_values(["nominal_rank_province", "code"], kind="stable").index.to_numpy()
+    sel = u.loc[pos]
+    c = counts[pos]
+    seen = c > 0
+    league = u.groupby("category")["code"].transform("size").loc[pos] if level == "category" else pd.Series(len(u), index=pos)
+    out = pd.DataFrame(
+        {
+            "code": sel["code"].to_numpy(),
+            "name_zh": sel["name_zh"].to_numpy(),
+            "name_en": sel["name_en"].to_numpy() if "name_en" in sel.columns else [""] * len(sel),
+            "city": sel["city"].to_numpy(),
+            "city_en": sel["city_en"].to_numpy() if "city_en" in sel.columns else [""] * len(sel),
+            "category": sel["category"].to_numpy(),
+            "n": league.to_numpy().astype(int),
+            "nominal": sel[nominal].to_numpy().astype(int),
+        }
+    )
+    for q, name in zip(FAN_QUANTILES, ("p05", "p25", "median", "p75", "p95")):
+        out[name] = _rank_quantiles(c, q).astype(int)
+    out["best_seen"] = seen.argmax(axis=1) + 1
+    out["worst_seen"] = c.shape[1] - seen[:, ::-1].argmax(axis=1)
+    out["p_bottom"] = sel["p_bottom"].to_numpy()
+    return out
+
+
+def _zone_trace(data: pd.DataFrame, rows: list[str], k: int, lang: str) -> go.Bar:
+    """Shaded bottom-``k`` cells of each row's category (the warning-talk zone)."""
+    return go.Bar(
+        name=text("sim_zone", lang, k=k),
+        y=rows,
+        x=[float(min(k, n)) for n in data["n"]],
+        base=[float(max(n - k, 0)) + 0.5 for n in data["n"]],
+        orientation="h",
+        width=0.92,
+        marker={"color": ZONE_COLOUR, "line": {"width": 0}},
+        hoverinfo="skip",
+    )
+
+
+def _band_trace(name: str, rows: list[str], lo: Any, hi: Any, colours: list[str], width: float, codes: list[str]) -> go.Bar:
+    """Horizontal bars covering the integer ranks lo..hi of each row (from lo - 0.5 to hi + 0.5)."""
+    lo_, hi_ = [int(v) for v in lo], [int(v) for v in hi]
+    return go.Bar(
+        name=name,
+        y=rows,
+        x=[float(b - a + 1) for a, b in zip(lo_, hi_)],
+        base=[a - 0.5 for a in lo_],
+        orientation="h",
+        width=width,
+        marker={"color": colours, "line": {"width": 0}},
+        customdata=[[c, a, b] for c, a, b in zip(codes, lo_, hi_)],
+        hovertemplate="%{y}<br>" + name + ": %{customdata[1]}–%{customdata[2]}<extra></extra>",
+    )
+
+
+def rank_fan(
+    sim: SimulationLike,
+    fw: Framework,
+    lang: str = "zh",
+    *,
+    city: str | None = None,
+    category: str | None = None,
+    codes: list[str] | None = None,
+    level: str = "category",
+    highlight: str | None = None,
+    scenario_label: str | None = None,
+) -> go.Figure:
+    """Rank fan chart: one row per unit (selected as in :func:`rank_fan_data`), the
+    simulated rank's 5-95 % band (wide bar) and 25-75 % band (narrow bar) covering whole
+    ranks, the median (tick) and the nominal rank (diamond); for ranks in category, each
+    row's bottom-``k`` warning-talk zone shaded. Units of ``highlight`` (default: ``city``)
+    in the highlight colours, the others muted. Rank 1 (first) on the left.
+    ``scenario_label`` (e.g. ``Scenario.label(lang)``) names the scenario in the title of
+    a city's fan."""
+    data = rank_fan_data(sim, fw, codes=codes, city=None if category is not None else city, category=category, level=level)
+    home = highlight if highlight is not None else city
+    rows = _row_labels(data, lang)
+    mine = [home is None or c == home for c in data["city"]]
+    code_list = [str(c) for c in data["code"]]
+    fig = go.Figure()
+    if level == "category":
+        fig.add_trace(_zone_trace(data, rows, fw.warning_talk.per_category, lang))
+    fig.add_trace(_band_trace(text("sim_band_outer", lang), rows, data["p05"], data["p95"],
+                              [BAND_OUTER if h else BAND_OUTER_MUTED for h in mine], 0.72, code_list))
+    fig.add_trace(_band_trace(text("sim_band_inner", lang), rows, data["p25"], data["p75"],
+                              [BAND_INNER if h else BAND_INNER_MUTED for h in mine], 0.36, code_list))
+    fig.add_scatter(
+        name=text("sim_median", lang), y=rows, x=[int(v) for v in data["median"]], mode="markers",
+        marker={"symbol": "line-ns-open", "size": 18, "color": MEDIAN_COLOUR, "line": {"width": 3, "color": MEDIAN_COLOUR}},
+        customdata=code_list, hovertemplate="%{y}<br>" + text("sim_median", lang) + " %{x}<extra></extra>",
+    )
+    fig.add_scatter(
+        name=text("sim_nominal", lang), y=rows, x=[int(v) for v in data["nominal"]], mode="markers",
+        marker={"symbol": "diamond", "size": 9, "color": NOMINAL_COLOUR},
+        customdata=code_list, hovertemplate="%{y}<br>" + text("sim_nominal", lang) + " %{x}<extra></extra>",
+    )
+    n_max = int(data["n"].max()) if len(data) else 1
+    lev = _level_label(level, lang)
+    fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
+    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
+    fig.update_yaxes(autorange="reversed", type="category")
+    draws = f"{int(sim.n_draws):,}"
+    if category is not None:
+        title = text("sim_fan_category_title", lang, category=_category_label(fw, category, lang), level=lev,
+                     city=_city_label(sim.units, home, lang) if home else "—", draws=draws)
+    elif city is not None:
+        title = text("sim_fan_city_title", lang, city=_city_label(sim.units, city, lang), level=lev, draws=draws)
+    else:
+        title = text("sim_fan_title", lang, level=lev, draws=draws)
+    if scenario_label:
+        title += f"{'：' if lang != 'en' else ': '}{scenario_label}"
+    return _style(fig, title, height=170 + 30 * max(len(rows), 1))
+
+
+def bottom_probability_table(sim: SimulationLike, city: str, fw: Framework, lang: str = "zh") -> pd.DataFrame:
+    """The city's units indexed by code, highest probability first: name, category, nominal
+    rank in category "r/n", median rank, 5-95 % rank band, probability of a bottom-``k``
+    finish (per cent, 1 decimal) and mean rank change (+ = falls), headers in ``lang``."""
+    data = rank_fan_data(sim, fw, city=city)
+    mean_change = dict(zip(sim.units["code"], sim.units["mean_rank_change"]))
+    data = data.assign(_p=-data["p_bottom"]).sort_values(["_p", "nominal", "code"], kind="stable")
+    k = fw.warning_talk.per_category
+    df = pd.DataFrame(
+        {
+            column_label("code", fw, lang): list(data["code"]),
+            column_label("name", fw, lang): _names(data, lang),
+            column_label("category", fw, lang): [_category_label(fw, c, lang) for c in data["category"]],
+            column_label("rank_category", fw, lang): [f"{r}/{n}" for r, n in zip(data["nominal"], data["n"])],
+            text("sim_median_rank", lang): [int(v) for v in data["median"]],
+            text("sim_band_col", lang): [_band_text(a, b) for a, b in zip(data["p05"], data["p95"])],
+            f"{text('sim_p_bottom', lang, k=k)} (%)": [round(float(p) * 100, 1) for p in data["p_bottom"]],
+            text("sim_mean_change", lang): [round(float(mean_change[c]), 2) for c in data["code"]],
+        }
+    )
+    return df.set_index(df.columns[0])
+
+
+def bottom_probability_bars(sim: SimulationLike, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
+    """Horizontal bars of the probability (per cent) that each unit of ``city`` finishes in
+    its category's bottom ``k`` (``p_bottom``), highest first; red from 50 %, amber above 0."""
+    data = rank_fan_data(sim, fw, city=city)
+    data = data.assign(_p=-data["p_bottom"]).sort_values(["_p", "nominal", "code"], kind="stable")
+    k = fw.warning_talk.per_category
+    p = [float(v) for v in data["p_bottom"]]
+    fig = go.Figure(
+        go.Bar(
+            x=[v * 100 for v in p],
+            y=_row_labels(data, lang),
+            orientation="h",
+            customdata=list(data["code"]),
+            marker_color=[WARNING if v >= 0.5 else (STATUS_COLOURS["partial"] if v > 0 else STATUS_COLOURS["met"]) for v in p],
+            text=[f"{v * 100:.1f}%" for v in p],
+            textposition="outside",
+            hovertemplate="%{y}<br>%{x:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(xaxis_title=f"{text('sim_p_bottom', lang, k=k)} (%)", xaxis_range=[0, 112], showlegend=False)
+    title = text("sim_bottom_title", lang, city=_city_label(sim.units, city, lang), k=k, draws=f"{int(sim.n_draws):,}")
+    return _style(fig, title, height=170 + 34 * len(data))
+
+
+def city_last_bars(sim: SimulationLike, city: str, lang: str = "zh") -> go.Figure:
+    """Bars of every city's probability (per cent) of being the province's last city
+    (``sim.cities.p_last``), in the order of ``sim.cities`` (most likely first); the home
+    city in the highlight colour and pointed at by an arrow (visible at 0 % too)."""
+    cities = sim.cities
+    if city not in set(cities["city"]):
+        raise ValueError(f"unknown city {city!r} (cities: {', '.join(map(str, cities['city']))})")
+    names = [city_name(r, lang) for _, r in cities.iterrows()]
+    p = [float(v) for v in cities["p_last"]]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=[v * 100 for v in p],
+            customdata=list(cities["city"]),
+            marker={"color": [HIGHLIGHT if c == city else MUTED for c in cities["city"]]},
+            text=[f"{v * 100:.1f}%" for v in p],
+            textposition="outside",
+            hovertemplate="%{x}<br>%{y:.1f}%<extra></extra>",
+        )
+    )
+    home = names[list(cities["city"]).index(city)]
+    fig.add_annotation(x=home, y=p[list(cities["city"]).index(city)] * 100 + 8, yshift=10, text=f"<b>{html.escape(home)}</b>",
+                       showarrow=True, arrowhead=2, ax=0, ay=-28, font={"color": HIGHLIGHT})  # the home city, even at 0 %
+    fig.update_xaxes(categoryorder="array", categoryarray=names)
+    fig.update_layout(yaxis_title=f"{text('sim_p_last', lang)} (%)", yaxis_range=[0, 118], showlegend=False)
+    return _style(fig, text("sim_city_last_title", lang, draws=f"{int(sim.n_draws):,}"), height=420)
+
+
+def city_last_sentence(sim: SimulationLike, city: str, lang: str = "zh") -> str:
+    """A Markdown sentence: the probability that ``city`` comes last, its nominal rank, and
+    the most likely last city (probabilities in per cent, 1 decimal)."""
+    cities = sim.cities
+    row = cities[cities["city"] == city]
+    if len(row) != 1:
+        raise ValueError(f"unknown city {city!r} (cities: {', '.join(map(str, cities['city']))})")
+    r = row.iloc[0]
+    top = cities.iloc[0]
+    n = len(cities)
+    name, top_name = city_name(r, lang), city_name(top, lang)
+    p, p_top = float(r["p_last"]), float(top["p_last"])
+    if lang == "en":
+        s = (f"In {int(sim.n_draws):,} draws **{name}** (nominal rank {int(r['nominal_rank'])} of {n}) is the province's "
+             f"last city with probability **{p * 100:.1f} %**.")
+        if top["city"] != city:
+            s += f" The most likely last city is {top_name} ({p_top * 100:.1f} %)."
+        return s
+    s = f"在 {int(sim.n_draws):,} 次抽样中，**{name}**（名义排名第 {int(r['nominal_rank'])}/{n} 位）成为全省末位市的概率为 **{p * 100:.1f}%**。"
+    if top["city"] != city:
+        s += f"最可能的末位市是{top_name}（{p_top * 100:.1f}%）。"
+    return s
+
+
+# ---------------------------------------------------------------------------
+# Sobol' indices of the dimension weights
+# ---------------------------------------------------------------------------
+
+
+def sobol_bars(
+    sensitivity: SensitivityLike,
+    codes: list[str],
+    fw: Framework,
+    lang: str = "zh",
+    output: str = "score",
+    units: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Grouped bars of the first-order (S1) and total (ST) Sobol' indices of each dimension
+    weight, with their confidence half-widths as error bars: one panel per unit of ``codes``
+    (two panels a row), for the unit's total (``output="score"``) or its rank in category
+    (``"rank"``). Panel titles are the units' names from ``units`` (any table with code,
+    name_zh, name_en; codes when not given); an output that never changes is marked."""
+    if output not in ("score", "rank"):
+        raise ValueError(f"output={output!r}: expected 'score' or 'rank'")
+    tabs = getattr(sensitivity, output)
+    constant = sensitivity.constant_score if output == "score" else sensitivity.constant_rank
+    dims = [d.id for d in fw.dimensions]
+    unknown = [c for c in codes if c not in tabs.S1.index]
+    if unknown:
+        raise ValueError(f"unknown unit code(s) {', '.join(map(str, unknown))}")
+    x = [wrap(fw.label(d, lang), 8 if lang != "en" else 11) for d in fw.dimensions]
+    if units is not None:
+        lookup = units.drop_duplicates("code").set_index("code")
+        names = [unit_name(lookup.loc[c], lang) if c in lookup.index else str(c) for c in codes]
+    else:
+        names = [str(c) for c in codes]
+    titles = [n + (text("sim_constant", lang) if bool(constant.get(c, False)) else "") for n, c in zip(names, codes)]
+    n = max(len(codes), 1)
+    cols = 1 if n == 1 else 2
+    nrows = math.ceil(n / cols)
+    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=titles, vertical_spacing=min(0.12, 0.9 / nrows), horizontal_spacing=0.06)
+    lo, hi = 0.0, 0.0
+    for k, code in enumerate(codes):
+        r, c = divmod(k, cols)
+        for key, colour in (("S1", S1_COLOUR), ("ST", ST_COLOUR)):
+            y = [float(v) for v in getattr(tabs, key).loc[code, dims]]
+            e = [float(v) for v in getattr(tabs, f"{key}_conf").loc[code, dims]]
+            lo = min(lo, min(a - b for a, b in zip(y, e)))
+            hi = max(hi, max(a + b for a, b in zip(y, e)))
+            fig.add_trace(
+                go.Bar(
+                    name=text(f"sim_{key}", lang), x=x, y=y, legendgroup=key, showlegend=k == 0,
+                    marker_color=colour, customdata=[[code, d] for d in dims],
+                    error_y={"type": "data", "array": e, "visible": True, "thickness": 1.2, "width": 3, "color": "#555"},
+                    hovertemplate="%{x}<br>" + key + " = %{y:.3f} ± %{error_y.array:.3f}<extra></extra>",
+                ),
+                row=r + 1, col=c + 1,
+            )  # fmt: skip
+    fig.update_layout(barmode="group")
+    # indices lie in [0, 1] up to sampling error: one scale for every panel; a wider
+    # confidence interval (an output that rarely changes) runs off the panel
+    fig.update_yaxes(range=[max(lo, -0.1) - 0.02, min(hi, 1.0) + 0.05])
+    fig.update_yaxes(title_text=text("sim_sobol_axis", lang), col=1)
+    fig.update_xaxes(tickfont={"size": 10}, tickangle=0)
+    title = text(f"sim_sobol_title_{output}", lang, pct=_pct(sensitivity.spread))
+    height = 170 + 290 * nrows
+    fig = _style(fig, title, height=height)
+    # the legend above the first row of panel titles
+    fig.update_layout(margin={"t": 120}, legend={"y": 1.0 + 34 / (height - 130)})
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# exact rank bounds inside a weight box
+# ---------------------------------------------------------------------------
+
+
+def rank_bounds_summary(
+    bounds: pd.DataFrame, city: str, fw: Framework, lang: str = "zh", sampled: SimulationLike | None = None
+) -> pd.DataFrame:
+    """The city's rows of :func:`zhenxing.robustness.rank_bounds_table`, indexed by code: name,
+    category, total (2 decimals), nominal rank in category "r/n", exact best–worst rank in
+    the category and the province, the sampled 5-95 % band in the category (when
+    ``sampled``, a simulation of the same box, is given) and whether the warning talk is
+    possible inside the box; headers in ``lang``."""
+    mine = _with_names(_city_rows(bounds, city, fw, "rank_category"), sampled)
+    yes = "是" if lang != "en" else "yes"
+    data: dict[str, list[Any]] = {
+        column_label("code", fw, lang): list(mine["code"]),
+        column_label("name", fw, lang): _names(mine, lang),
+        column_label("category", fw, lang): [_category_label(fw, c, lang) for c in mine["category"]],
+        column_label("total", fw, lang): [round(float(v), 2) for v in mine["total"]],
+        column_label("rank_category", fw, lang): [f"{r}/{n}" for r, n in zip(mine["rank_category"], mine["n_category"])],
+        text("sim_best_worst_category", lang): [_band_text(a, b) for a, b in zip(mine["best_rank_category"], mine["worst_rank_category"])],
+        text("sim_best_worst_province", lang): [_band_text(a, b) for a, b in zip(mine["best_rank_province"], mine["worst_rank_province"])],
+    }
+    if sampled is not None:
+        band = rank_fan_data(sampled, fw, codes=list(mine["code"]))
+        data[text("sim_sampled_band", lang)] = [_band_text(a, b) for a, b in zip(band["p05"], band["p95"])]
+    data[text("sim_warning_possible", lang)] = [yes if bool(v) else "" for v in mine["warning_possible"]]
+    df = pd.DataFrame(data)
+    return df.set_index(df.columns[0])
+
+
+def rank_bounds_chart(
+    bounds: pd.DataFrame,
+    city: str,
+    spread: float,
+    fw: Framework,
+    lang: str = "zh",
+    *,
+    sampled: SimulationLike | None = None,
+    level: str = "category",
+) -> go.Figure:
+    """One row per unit of ``city``: the exact best–worst rank reachable with every weight
+    within ±``spread`` (a bar over whole ranks, from :func:`zhenxing.robustness.rank_bounds_table`),
+    the sampled 5-95 % band of ``sampled`` (a simulation of the same weight box) drawn
+    inside it, and the nominal rank (diamond); for ranks in category the warning-talk zone
+    is shaded. Rank 1 (first) on the left."""
+    lev = _level_label(level, lang)
+    mine = _with_names(_city_rows(bounds, city, fw, f"rank_{level}"), sampled)
+    rows = _row_labels(mine, lang)
+    codes = [str(c) for c in mine["code"]]
+    n = mine["n_category"].astype(int) if level == "category" else pd.Series(len(bounds), index=mine.index)
+    fig = go.Figure()
+    if level == "category":
+        fig.add_trace(_zone_trace(pd.DataFrame({"n": n.to_numpy()}), rows, fw.warning_talk.per_category, lang))
+    rng = _band_trace(text("sim_bounds_range", lang), rows, mine[f"best_rank_{level}"], mine[f"worst_rank_{level}"],
+                      [BOUNDS_COLOUR] * len(rows), 0.76, codes)
+    rng.marker.line = {"color": BOUNDS_LINE, "width": 1.5}
+    fig.add_trace(rng)
+    if sampled is not None:
+        band = rank_fan_data(sampled, fw, codes=codes, level=level)
+        fig.add_trace(_band_trace(text("sim_sampled_band", lang), rows, band["p05"], band["p95"], [HIGHLIGHT] * len(rows), 0.3, codes))
+    fig.add_scatter(
+        name=text("sim_nominal", lang), y=rows, x=[int(v) for v in mine[f"rank_{level}"]], mode="markers",
+        marker={"symbol": "diamond", "size": 10, "color": NOMINAL_COLOUR}, customdata=codes,
+        hovertemplate="%{y}<br>" + text("sim_nominal", lang) + " %{x}<extra></extra>",
+    )
+    n_max = int(n.max())
+    fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
+    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
+    fig.update_yaxes(autorange="reversed", type="category")
+    title = text("sim_bounds_title", lang, city=_city_label(mine, city, lang), pct=_pct(spread), level=lev)
+    return _style(fig, title, height=190 + 34 * len(rows))
+
+
+# ---------------------------------------------------------------------------
+# the report's machine-readable record and summary
+# ---------------------------------------------------------------------------
+
+
+def _home_codes(city: str, *tables: pd.DataFrame | None) -> list[str]:
+    for t in tables:
+        if t is not None and "city" in t.columns:
+            return [str(c) for c in t.loc[t["city"] == city, "code"]]
+    return []
+
+
+def simulation_record(
+    city: str,
+    fw: Framework,
+    *,
+    comparison: ComparisonLike | None = None,
+    simulation: SimulationLike | None = None,
+    sensitivity: SensitivityLike | None = None,
+    bounds: pd.DataFrame | None = None,
+    box: SimulationLike | None = None,
+    spread: float | None = None,
+) -> dict[str, Any]:
+    """The simulation report's numbers for ``city``'s units, language-neutral and JSON-ready.
+
+    Every value is copied from the library's results (probabilities as shares, ranks as
+    integers, Sobol' indices as floats, full precision). Keys, each present when its
+    input is given:
+
+    * ``city``, ``city_en``, ``k`` (warning-talk places per category), ``units``
+      (code → name_zh, name_en, category; the city's units in the comparison's /
+      simulation's order);
+    * ``scenarios`` (ids, reference first), ``kendall`` (matrix, scenario order),
+      ``scenario_ranks`` (code → id → rank in category), ``scenario_changes``
+      (code → id → change vs the reference), ``scenario_warning_talk`` (code → ids);
+    * ``simulation``: scenario, year, n_draws, seed, ``p_city_last`` (the city),
+      ``cities_p_last`` (city → p), ``units`` (code → nominal, median, p05, p95 ranks
+      in category and province, p_bottom, mean_rank_change, mean_total);
+    * ``sensitivity``: spread, n_base, seed, ``units`` (code → score/rank → S1/ST →
+      dimension → value);
+    * ``bounds`` (code → best/worst rank in category and province, warning_possible,
+      warning_certain) and ``spread``;
+    * ``box``: n_draws, seed, ``units`` (code → p05, p95, best_seen, worst_seen in
+      category) and ``inside_bounds`` (every rank drawn lies within the exact bounds).
+    """
+    sim_units = simulation.units if simulation is not None else (box.units if box is not None else None)
+    codes = _home_codes(city, comparison.table if comparison is not None else None, sim_units, bounds)
+    if not codes:
+        raise ValueError(f"no units of city {city!r} in the results")
+    rec: dict[str, Any] = {"city": city, "city_en": "", "k": int(fw.warning_talk.per_category), "units": {}}
+    for t in (comparison.table if comparison is not None else None, sim_units, bounds):
+        if t is None:
+            continue
+        rows = t[t["city"] == city].drop_duplicates("code").set_index("code")
+        if not rec["city_en"] and "city_en" in rows.columns and len(rows):
+            rec["city_en"] = str(rows["city_en"].iloc[0])
+        for c in codes:
+            if c in rows.index and c not in rec["units"]:
+                r = rows.loc[c]
+                rec["units"][c] = {"name_zh": str(r["name_zh"]), "name_en": str(r.get("name_en", "") or ""), "category": str(r["category"])}
+    if comparison is not None:
+        ids = [s.id for s in comparison.scenarios]
+        t = comparison.table.set_index("code")
+        rec["scenarios"] = ids
+        rec["kendall"] = [[float(v) for v in row] for row in comparison.kendall.loc[ids, ids].to_numpy()]
+        rec["scenario_ranks"] = {c: {s: int(t.loc[c, f"rank_category_{s}"]) for s in ids} for c in codes}
+        rec["scenario_changes"] = {c: {s: (0 if s == ids[0] else int(t.loc[c, f"change_{s}"])) for s in ids} for c in codes}
+        rec["scenario_warning_talk"] = {c: [s for s in ids if bool(t.loc[c, f"warning_talk_{s}"])] for c in codes}
+    if simulation is not None:
+        u = simulation.units.set_index("code")
+        cols = ("nominal_rank_category", "median_rank_category", "p05_rank_category", "p95_rank_category",
+                "nominal_rank_province", "median_rank_province", "p05_rank_province", "p95_rank_province")
+        cities = simulation.cities.set_index("city")
+        rec["simulation"] = {
+            "scenario": str(simulation.scenario),
+            "year": int(simulation.year),
+            "n_draws": int(simulation.n_draws),
+            "seed": int(simulation.seed),
+            "p_city_last": float(cities.loc[city, "p_last"]),
+            "cities_p_last": {str(c): float(p) for c, p in cities["p_last"].items()},
+            "units": {
+                c: {**{k: int(u.loc[c, k]) for k in cols}, "p_bottom": float(u.loc[c, "p_bottom"]),
+                    "mean_rank_change": float(u.loc[c, "mean_rank_change"]), "mean_total": float(u.loc[c, "mean_total"])}
+                for c in codes
+            },
+        }  # fmt: skip
+    if sensitivity is not None:
+        rec["sensitivity"] = {
+            "spread": float(sensitivity.spread),
+            "n_base": int(sensitivity.n_base),
+            "seed": None if sensitivity.seed is None else int(sensitivity.seed),
+            "units": {
+                c: {out: {key: {str(d): float(v) for d, v in getattr(getattr(sensitivity, out), key).loc[c].items()} for key in ("S1", "ST")}
+                    for out in ("score", "rank")}
+                for c in codes
+            },
+        }  # fmt: skip
+    if bounds is not None:
+        b = bounds.set_index("code")
+        keys = ("best_rank_category", "worst_rank_category", "best_rank_province", "worst_rank_province")
+        rec["spread"] = None if spread is None else float(spread)
+        rec["bounds"] = {
+            c: {**{k: int(b.loc[c, k]) for k in keys}, "warning_possible": bool(b.loc[c, "warning_possible"]),
+                "warning_certain": bool(b.loc[c, "warning_certain"])}
+            for c in codes
+        }  # fmt: skip
+    if box is not None:
+        band = rank_fan_data(box, fw, codes=codes)
+        units = {
+            str(r.code): {"p05_rank_category": int(r.p05), "p95_rank_category": int(r.p95),
+                          "best_seen_category": int(r.best_seen), "worst_seen_category": int(r.worst_seen)}
+            for r in band.itertuples()
+        }  # fmt: skip
+        rec["box"] = {"n_draws": int(box.n_draws), "seed": int(box.seed), "units": units}
+        if bounds is not None:
+            rec["box"]["inside_bounds"] = all(
+                units[c]["best_seen_category"] >= rec["bounds"][c]["best_rank_category"]
+                and units[c]["worst_seen_category"] <= rec["bounds"][c]["worst_rank_category"]
+                for c in codes
+            )
+    return rec
+
+
+def _record_name(rec: Mapping[str, Any], code: str, lang: str) -> str:
+    u = rec["units"].get(code, {})
+    return str(u.get("name_en") or u.get("name_zh", code)) if lang == "en" else str(u.get("name_zh", code))
+
+
+def simulation_summary(record: Mapping[str, Any], lang: str = "zh", scenario_labels: Mapping[str, str] | None = None) -> str:
+    """The report's key findings as Markdown bullets, read from :func:`simulation_record`:
+    the largest rank change across scenarios, the city's probability of coming last and
+    its unit most at risk of the warning talk, and the units that can reach the warning
+    talk inside the weight box (with whether every sampled rank stayed inside the bounds)."""
+    en = lang == "en"
+    city = (record.get("city_en") or record["city"]) if en else record["city"]
+    labels = dict(scenario_labels or {})
+    k = record["k"]
+    out: list[str] = []
+    if "scenario_changes" in record and len(record["scenarios"]) > 1:
+        ref = record["scenarios"][0]
+        best = max(
+            ((abs(ch), code, s) for code, by in record["scenario_changes"].items() for s, ch in by.items()),
+            key=lambda t: t[0],
+        )
+        if best[0] == 0:
+            out.append(f"Across {len(record['scenarios'])} scenarios no unit of {city} changes its rank in category."
+                       if en else f"{len(record['scenarios'])} 个方案下，{city}各单位的类别内名次均不变。")
+        else:
+            _, code, s = best
+            r0, r1 = record["scenario_ranks"][code][ref], record["scenario_ranks"][code][s]
+            name, lab, lab0 = _record_name(record, code, lang), labels.get(s, s), labels.get(ref, ref)
+            out.append(f"Across {len(record['scenarios'])} scenarios the largest move among {city}'s units is {name}: "
+                       f"rank {r0} under “{lab0}”, {r1} under “{lab}”."
+                       if en else f"{len(record['scenarios'])} 个方案中，{city}所辖单位名次变化最大的是{name}：“{lab0}”下第 {r0} 位，“{lab}”下第 {r1} 位。")
+    if "simulation" in record:
+        sim = record["simulation"]
+        worst = max(sim["units"].items(), key=lambda kv: (kv[1]["p_bottom"], kv[1]["nominal_rank_category"]))
+        name, p = _record_name(record, worst[0], lang), worst[1]["p_bottom"]
+        out.append(f"Monte Carlo ({sim['n_draws']:,} draws, seed {sim['seed']}): {city} is the last city with probability "
+                   f"{sim['p_city_last'] * 100:.1f} %; its unit most at risk of a bottom-{k} finish is {name} ({p * 100:.1f} %)."
+                   if en else f"蒙特卡洛模拟（{sim['n_draws']:,} 次，种子 {sim['seed']}）：{city}成为全省末位市的概率为 "
+                   f"{sim['p_city_last'] * 100:.1f}%；所辖单位中进入类别末 {k} 位概率最高的是{name}（{p * 100:.1f}%）。")
+    if "bounds" in record:
+        pct = _pct(record["spread"]) if record.get("spread") is not None else "?"
+        at_risk = [_record_name(record, c, lang) for c, b in record["bounds"].items() if b["warning_possible"]]
+        sep = ", " if en else "、"
+        if en:
+            s = (f"With every weight within ±{pct} %, the warning talk is possible for {sep.join(at_risk)}."
+                 if at_risk else f"With every weight within ±{pct} %, no unit of {city} can fall into the bottom {k} of its category.")
+        else:
+            s = (f"各维度权重在 ±{pct}% 内变动时，可能被约谈的单位：{sep.join(at_risk)}。"
+                 if at_risk else f"各维度权重在 ±{pct}% 内变动时，{city}没有单位可能进入类别末 {k} 位。")
+        inside = record.get("box", {}).get("inside_bounds")
+        if inside is not None:
+            s += (" Every rank drawn by sampling the same box lies within these exact bounds." if inside
+                  else " **Some sampled rank lies outside the exact bounds: please report this.**") if en else (
+                  "在同一权重范围内抽样得到的排名全部落在精确范围之内。" if inside else "**有抽样排名超出精确范围，请报告此问题。**")
+        out.append(s)
+    return "\n".join(f"- {s}" for s in out)
+
+
+def show_simulation_summary(record: Mapping[str, Any], lang: str = "zh", scenario_labels: Mapping[str, str] | None = None) -> None:
+    """Display :func:`simulation_summary` (Markdown and plain text) with ``record`` as JSON
+    under :data:`SIMULATION_MIMETYPE` (read by tests and batch tools)."""
+    md = simulation_summary(record, lang, scenario_labels)
+    _display({"text/markdown": md, "text/plain": md, SIMULATION_MIMETYPE: dict(record)})

@@ -570,7 +570,9 @@ def rank_bounds_table(
         {
             "code": units["code"].to_numpy(),
             "name_zh": units["name_zh"].to_numpy(),
+            "name_en": units["name_en"].to_numpy(),
             "city": units["city"].to_numpy(),
+            "city_en": units["city_en"].to_numpy(),
             "category": units["category"].to_numpy(),
             "total": total,
             "rank_category": competition_rank(total, cat),

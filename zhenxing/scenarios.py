@@ -26,7 +26,7 @@ Validation reports every problem at once with its YAML path, like the framework.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -138,6 +138,21 @@ def baseline(fw: Framework) -> Scenario:
         ScoringOptions(dimension_weights=tuple(fw.dimension_weights), indicator_weights=tuple(fw.indicator_weights)),
         Uncertainty(None, None, np.zeros(len(fw.indicators)), ("goalpost",), ("arithmetic",)),
     )
+
+
+def weight_box(scenario: Scenario, spread: float) -> Scenario:
+    """The scenario with only its dimension weights uncertain, each within ±``spread``.
+
+    No data noise, the scenario's own methods: the box that
+    :func:`zhenxing.robustness.rank_bounds_table` searches exactly, for sampling.
+    """
+    if not 0 < spread < 1:
+        raise InputError([Problem("spread", f"expected a share between 0 and 1, found {spread}")], "invalid spread")
+    unc = Uncertainty(
+        WeightSpread(kind="box", spread=spread), None, np.zeros_like(scenario.uncertainty.noise),
+        (scenario.options.normalisation,), (scenario.options.aggregation,),
+    )
+    return replace(scenario, id=f"{scenario.id}_box", uncertainty=unc)
 
 
 def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", default_id: str = "scenario") -> Scenario:
