@@ -374,7 +374,7 @@ def demo_table(demo):
 
 def test_table_columns_and_nominal_ranks(demo, demo_table):
     tab = demo_table
-    assert list(tab.columns[:8]) == ["code", "name_zh", "name_en", "city", "city_en", "category", "total", "rank_category", "rank_province", "n_category"]
+    assert list(tab.columns[:10]) == ["code", "name_zh", "name_en", "city", "city_en", "category", "total", "rank_category", "rank_province", "n_category"]
     for col in ("best_rank_category", "worst_rank_category", "best_rank_province", "worst_rank_province",
                 "n_always_beaten_by", "n_never_beaten_by", "warning_possible", "warning_certain"):  # fmt: skip
         assert col in tab.columns
