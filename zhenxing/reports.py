@@ -2,7 +2,9 @@
 
 ``zhenxing reports`` (or :func:`run_reports`) runs ``notebooks/county_report.ipynb``
 for every unit of a city (or of the whole province) assessed in a year, and
-``notebooks/city_overview.ipynb`` for the city (for ``--all``: for every city),
+``notebooks/city_overview.ipynb`` for the city (for ``--all``: for every city)
+and, for a city, ``notebooks/ranking_simulation.ipynb`` (scenarios, Monte Carlo
+with :data:`SIMULATION_DRAWS` draws and the run's seed, exact rank bounds),
 then writes an index page with the league table and links. Layout of a run::
 
     reports/<run>/index.html            league table, links, run parameters, failures
@@ -10,6 +12,7 @@ then writes an index page with the league table and links. Layout of a run::
     reports/<run>/report.css            the notebook CSS, shared (not with --standalone)
     reports/<run>/<code>.html           one report per unit, no code cells
     reports/<run>/city_<slug>.html      the city overview(s)
+    reports/<run>/simulation_<slug>.html  the city's ranking simulation
     reports/<run>/notebooks/<key>.ipynb executed notebooks (also the failed ones)
     reports/<run>/notebooks/<key>.kernel.log  the kernel's own output, for failed reports only
     reports/<run>/manifest.json         fingerprints of the successful reports
@@ -81,6 +84,8 @@ from .labels import localise
 
 COUNTY_NOTEBOOK = "county_report.ipynb"
 CITY_NOTEBOOK = "city_overview.ipynb"
+SIMULATION_NOTEBOOK = "ranking_simulation.ipynb"
+SIMULATION_DRAWS = 20_000  # per city report: a 5-95 % band and bottom-2 risk to about ±0.5 %
 PLOTLY_JS = "plotly.min.js"
 REPORT_CSS = "report.css"
 MANIFEST = "manifest.json"
@@ -100,7 +105,7 @@ class ReportJob:
     """One notebook to run: ``key`` is the file stem (unit code or ``city_<slug>``)."""
 
     key: str
-    kind: str  # "county" | "city"
+    kind: str  # "county" | "city" | "simulation"
     title: str
     notebook: Path
     parameters: dict
@@ -666,6 +671,8 @@ _TEXT = {
         "province": "全省",
         "report": "报告",
         "overview": "概览",
+        "simulation": "排名模拟",
+        "sim_title": "{city} {year} 年排名模拟与情景分析",
         "open": "查看",
         "failed": "失败",
         "not_run": "未生成",
@@ -701,6 +708,8 @@ _TEXT = {
         "province": "Province",
         "report": "Report",
         "overview": "Overview",
+        "simulation": "Ranking simulation",
+        "sim_title": "{city}: ranking simulation and what-if scenarios {year}",
         "open": "open",
         "failed": "failed",
         "not_run": "not generated",
@@ -753,6 +762,7 @@ def _plan(
     notebooks: Path,
     units: Sequence[str] | None,
     overview: bool | None = None,
+    seed: int | None = None,
 ) -> _Plan:
     from .scoring import score_year
 
@@ -814,6 +824,18 @@ def _plan(
             title = text["city_title"].format(city=name, year=year)
             fp = fingerprint(nb_bytes(city_nb), params, input_hash, fw_bytes, pkg, tools)
             jobs.append(ReportJob(key, "city", title, city_nb, params, fp, lang, shared))
+    sim_nb = notebooks / SIMULATION_NOTEBOOK
+    scenario_files = _scenario_files(paths["framework"])
+    if overview and not all_units and sim_nb.is_file() and scenario_files:
+        # the scenario files are inputs of the simulation report: their contents enter its fingerprint
+        scenario_bytes = b"".join(f.read_bytes() for f in scenario_files)
+        for c in cities.itertuples():
+            params = {"city": c.city, "draws": SIMULATION_DRAWS, "seed": int(seed if seed is not None else 20231),
+                      "scenarios": [str(f) for f in scenario_files], "scenario": str(scenario_files[0]), **base}
+            key = f"simulation_{city_slug(c.city, str(c.city_en))}"
+            name = c.city if lang == "zh" else (c.city_en or c.city)
+            fp = fingerprint(nb_bytes(sim_nb), params, input_hash, fw_bytes + scenario_bytes, pkg, tools)
+            jobs.append(ReportJob(key, "simulation", text["sim_title"].format(city=name, year=year), sim_nb, params, fp, lang, shared))
     if not county_nb.is_file():
         raise InputError([Problem(str(county_nb), "report notebook not found (expected notebooks/county_report.ipynb in the project)")], "notebook not found")
     for u in _league_order(selected, ds.framework).itertuples():
@@ -824,6 +846,18 @@ def _plan(
         fp = fingerprint(nb_bytes(county_nb), params, input_hash, fw_bytes, pkg, tools)
         jobs.append(ReportJob(str(u.code), "county", title, county_nb, params, fp, lang, shared))
     return _Plan(year, scope, run_name, _league_order(in_scope, ds.framework), cities, jobs)
+
+
+def _scenario_files(framework: Path) -> list[Path]:
+    """The what-if scenarios beside the framework (``<framework folder>/scenarios/*.yaml``,
+    else ``params/scenarios`` of the project), baseline first; empty if there are none."""
+    from .paths import resolve
+    from .scenarios import DEFAULT_SCENARIO_DIR
+
+    folder = Path(framework).parent / "scenarios"
+    if not folder.is_dir():
+        folder = resolve(DEFAULT_SCENARIO_DIR)
+    return sorted(folder.glob("*.yaml"), key=lambda f: (f.stem != "baseline", f.stem)) if folder.is_dir() else []
 
 
 def _league_order(units: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -920,13 +954,14 @@ def render_index(
         ccols = ["rank", "city", "city_en", "n_units", "score", "last"]
         loc = localise(cities[ccols], fw, lang)  # name columns merged: rank, city, n_units, score, last
         score_col = 3
-        headers = list(loc.columns) + [t["overview"]]
+        with_sim = any(j.kind == "simulation" for j in plan.jobs)
+        headers = list(loc.columns) + [t["overview"]] + ([t["simulation"]] if with_sim else [])
         rows, classes = [], []
         for k, c in enumerate(cities.itertuples()):
             vals = [_e(v) for v in loc.iloc[k].tolist()]
             vals[score_col] = f"{c.score:.2f}"
-            key = f"city_{city_slug(c.city, str(c.city_en))}"
-            rows.append(vals + [link_for(key)])
+            slug_ = city_slug(c.city, str(c.city_en))
+            rows.append(vals + [link_for(f"city_{slug_}")] + ([link_for(f"simulation_{slug_}")] if with_sim else []))
             classes.append("warn" if c.last else "")
         parts += [f"<h2>{_e(t['cities'])}</h2>", _table(headers, rows, classes, numeric=[0, 2, score_col])]
 
@@ -1036,8 +1071,8 @@ def run_reports(
     unless ``units`` is given). ``jobs`` worker processes run notebooks in
     parallel (default ``os.cpu_count()``; ``jobs=1`` runs them in this process).
     ``standalone`` embeds plotly.js and the CSS in every page instead of the
-    run folder's shared ``plotly.min.js`` and ``report.css``. ``seed`` is only
-    recorded on the index page. ``dataset``, if given, is the already
+    run folder's shared ``plotly.min.js`` and ``report.css``. ``seed`` is the
+    simulation report's random seed, also recorded on the index page. ``dataset``, if given, is the already
     validated data of these files (skips a second validation).
 
     Raises :class:`~zhenxing.errors.InputError` for bad input (before any
@@ -1054,7 +1089,7 @@ def run_reports(
     dataset.year(year)  # InputError for an unknown year
     notebooks = find_notebooks(notebooks_dir)
     plotly_js = "embed" if standalone else PLOTLY_JS
-    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview)
+    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed)
 
     run_dir = Path(out).resolve() / plan.run_name
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
