@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from zhenxing.data import load_dataset
 from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
 from zhenxing.gap import (
-    bottom_threshold,
     cheapest_path_arrays,
     county_gap,
     load_ytd,
@@ -21,7 +19,7 @@ from zhenxing.gap import (
     schedule_table,
     standing_of,
 )
-from zhenxing.scoring import ScoringOptions, bottom_flags, score_year
+from zhenxing.scoring import ScoringOptions, bottom_flags, bottom_threshold, score_year
 
 from .conftest import ROOT
 

@@ -14,7 +14,6 @@ Adjustments: bonus 2/title capped at 4 per item and 3 overall; 0.5/case capped a
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

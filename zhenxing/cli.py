@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 from . import __version__
 from .config import RunConfig, load_run_config

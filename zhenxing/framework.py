@@ -29,9 +29,10 @@ from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem, ProblemList
+from .yamlspec import validate_mapping
 
 WEIGHT_TOLERANCE = 1e-6
 
@@ -251,21 +252,6 @@ def _for_category(value: PerCategory, category: str) -> float | None:
     return value.get(category) if isinstance(value, dict) else value
 
 
-_UNION_TAGS = {"float", "dict[str,float]"}  # pydantic names the member of a union it tried
-
-
-def _yaml_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if part in _UNION_TAGS:
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
 def _semantic_problems(fw: Framework, problems: ProblemList, where: str) -> None:
     """Cross-field checks pydantic cannot express field by field."""
 
@@ -365,22 +351,7 @@ def _semantic_problems(fw: Framework, problems: ProblemList, where: str) -> None
 def framework_from_dict(data: object, where: str = "framework") -> Framework:
     """Validate a parsed YAML mapping; raise :class:`InputError` with every problem."""
     problems = ProblemList(f"invalid framework {where}")
-    if not isinstance(data, dict):
-        problems.add(where, f"expected a mapping at the top level, found {type(data).__name__}")
-        problems.raise_if_any()
-    try:
-        fw = Framework.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = _yaml_path(tuple(err["loc"]))
-            got = err.get("input")
-            got_text = "" if isinstance(got, (dict, list)) or got is None else f" (found {got!r})"
-            problems.add(f"{where}: {loc}", f"{err['msg']}{got_text}")
-        # deduplicate union noise while keeping order
-        unique = list(dict.fromkeys(problems.problems))
-        problems.problems = unique
-        problems.raise_if_any()
-        raise  # unreachable: keeps type checkers happy
+    fw = validate_mapping(Framework, data, where, problems)
     _semantic_problems(fw, problems, where)
     problems.raise_if_any()
     return fw

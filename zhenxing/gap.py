@@ -61,7 +61,6 @@ from .scoring import (
     ScoreResult,
     ScoringOptions,
     bottom_flags,
-    bottom_threshold,
     competition_rank,
     score_arrays,
     score_year,

@@ -491,14 +491,29 @@ def smallest_swap(
 # ---------------------------------------------------------------------------
 
 
-def _weights_and_arrays(
-    dataset: Dataset, year: int, spread: float, options: ScoringOptions | None, dimension_weights: Sequence[float] | np.ndarray | None
+def weight_box_arrays(
+    dataset: Dataset,
+    year: int,
+    spread: float,
+    options: ScoringOptions | None,
+    dimension_weights: Sequence[float] | np.ndarray | None,
+    extra_problems: Sequence[Problem] = (),
+    purpose: str = "weight-robustness",
 ):
+    """Validate a weight-box request and score ``year`` at the box's centre.
+
+    The centre ``w0`` is ``dimension_weights``, else ``options.dimension_weights``,
+    else the framework's (points summing to the scale); ``spread`` must lie in
+    (0, 1) and the aggregation must be the weighted arithmetic mean (the score
+    is then linear in the weights). Returns ``(framework, year data, w0, score
+    arrays)``; raises one :class:`InputError` with every problem, plus
+    ``extra_problems`` found by the caller.
+    """
     fw = dataset.framework
     options = options or ScoringOptions()
-    problems: list[Problem] = []
+    problems: list[Problem] = list(extra_problems)
     if not (isinstance(spread, (int, float)) and 0 < spread < 1):
-        problems.append(Problem("spread", f"expected a relative spread strictly between 0 and 1 (0.2 = ±20 %), got {spread!r}"))
+        problems.append(Problem("spread", f"expected a relative spread strictly between 0 and 1 (0.2 means ±20 %), got {spread!r}"))
     if dimension_weights is not None:
         w0 = np.asarray(dimension_weights, float)
     elif options.dimension_weights is not None:
@@ -511,10 +526,10 @@ def _weights_and_arrays(
         problems.append(Problem("dimension_weights", f"weights sum to {w0.sum():g}, expected {fw.scale:g} (the framework's scale)"))
     if options.aggregation != "arithmetic":
         problems.append(
-            Problem("aggregation", f"weight robustness needs the weighted arithmetic mean (score linear in the weights); got '{options.aggregation}'")
+            Problem("aggregation", f"{purpose} needs the weighted arithmetic mean (score linear in the weights); got '{options.aggregation}'")
         )
     if problems:
-        raise InputError(problems, "invalid weight-robustness request")
+        raise InputError(problems, f"invalid {purpose} request")
     options = replace(options, dimension_weights=tuple(float(v) for v in w0))
     yd = dataset.year(year)
     arr = score_arrays(yd, fw, options)
@@ -550,7 +565,7 @@ def rank_bounds_table(
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
     weights not summing to the scale, or a non-arithmetic aggregation.
     """
-    fw, yd, w0, arr = _weights_and_arrays(dataset, year, spread, options, dimension_weights)
+    fw, yd, w0, arr = weight_box_arrays(dataset, year, spread, options, dimension_weights)
     A = arr["dimension_attainment"]
     c = arr["bonus"] - arr["deduction"]
     w_lo, w_hi = w0 * (1 - spread), w0 * (1 + spread)

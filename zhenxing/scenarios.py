@@ -33,13 +33,20 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import kendalltau
 
 from .data import Dataset
 from .errors import InputError, Problem, ProblemList
-from .framework import Framework, _yaml_path
-from .scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS, ScoringOptions, score_year
+from .framework import Framework
+from .scoring import (
+    AGGREGATIONS,
+    MISSING_POLICIES,
+    NORMALISATIONS,
+    ScoringOptions,
+    score_year,
+)
+from .yamlspec import validate_mapping
 
 DEFAULT_SCENARIO_DIR = Path("params/scenarios")
 
@@ -158,18 +165,7 @@ def weight_box(scenario: Scenario, spread: float) -> Scenario:
 def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", default_id: str = "scenario") -> Scenario:
     """Validate a parsed scenario mapping against the framework; every problem at once."""
     problems = ProblemList(f"invalid scenario {where}")
-    if not isinstance(data, dict):
-        problems.add(where, f"expected a mapping at the top level, found {type(data).__name__}")
-        problems.raise_if_any()
-    try:
-        spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            got = err.get("input")
-            got_text = "" if isinstance(got, (dict, list)) or got is None else f" (found {got!r})"
-            problems.add(f"{where}: {_yaml_path(tuple(err['loc']))}", f"{err['msg']}{got_text}")
-        problems.raise_if_any()
-        raise  # unreachable
+    spec = validate_mapping(ScenarioSpec, data, where, problems)
 
     def at(path: str) -> str:
         return f"{where}: {path}"

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -67,8 +67,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from .data import Dataset
-from .errors import InputError, Problem
-from .scoring import ScoringOptions, score_arrays
+from .errors import Problem
+from .scoring import ScoringOptions
 
 DEFAULT_SEED = 20231
 
@@ -363,30 +363,12 @@ def weight_sensitivity(
     weights not summing to the scale, ``n_base`` not a power of 2, or a
     non-arithmetic aggregation.
     """
-    fw = dataset.framework
-    options = options or ScoringOptions()
+    from .robustness import weight_box_arrays
+
     problems: list[Problem] = []
-    if not (isinstance(spread, (int, float)) and 0 < spread < 1):
-        problems.append(Problem("spread", f"expected a relative spread strictly between 0 and 1 (0.2 = ±20 %), got {spread!r}"))
     if not (isinstance(n_base, (int, np.integer)) and n_base >= 2 and not n_base & (n_base - 1)):
         problems.append(Problem("n_base", f"expected a power of 2 such as 512 or 1024 (Sobol' sampling), got {n_base!r}"))
-    if dimension_weights is not None:
-        w0 = np.asarray(dimension_weights, float)
-    elif options.dimension_weights is not None:
-        w0 = np.asarray(options.dimension_weights, float)
-    else:
-        w0 = fw.dimension_weights.copy()
-    if w0.shape != (len(fw.dimensions),) or not np.isfinite(w0).all() or (w0 < 0).any():
-        problems.append(Problem("dimension_weights", f"expected {len(fw.dimensions)} non-negative weights ({', '.join(fw.dimension_ids)}), got {list(np.ravel(w0))}"))
-    elif abs(w0.sum() - fw.scale) > 1e-6 * fw.scale:
-        problems.append(Problem("dimension_weights", f"weights sum to {w0.sum():g}, expected {fw.scale:g} (the framework's scale)"))
-    if options.aggregation != "arithmetic":
-        problems.append(Problem("aggregation", f"weight sensitivity needs the weighted arithmetic mean (score linear in the weights); got '{options.aggregation}'"))
-    if problems:
-        raise InputError(problems, "invalid weight-sensitivity request")
-    options = replace(options, dimension_weights=tuple(float(v) for v in w0))
-    yd = dataset.year(year)
-    arr = score_arrays(yd, fw, options)
+    fw, yd, w0, arr = weight_box_arrays(dataset, year, spread, options, dimension_weights, problems, "weight-sensitivity")
     A = arr["dimension_attainment"]
     c = arr["bonus"] - arr["deduction"]
     names = fw.dimension_ids
