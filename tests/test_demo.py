@@ -17,7 +17,11 @@ from zhenxing.demo import (
     REGISTER_FILE,
     VALUES_COLUMNS,
     VALUES_FILE,
+    YTD_COLUMNS,
+    YTD_FILE,
+    YTD_INDICATORS,
     generate_demo,
+    generate_demo_ytd,
     write_demo,
 )
 from zhenxing.framework import Framework, framework_from_dict, load_framework
@@ -87,7 +91,7 @@ def test_framework_pilot_at_least_as_strict_as_normal_and_normal_as_key(fw: Fram
 
 def test_same_seed_gives_byte_identical_files(tmp_path: Path, written: list[Path]) -> None:
     again = write_demo(tmp_path, FRAMEWORK, DEFAULT_SEED)
-    assert [p.name for p in again] == [REGISTER_FILE, VALUES_FILE]
+    assert [p.name for p in again] == [REGISTER_FILE, VALUES_FILE, YTD_FILE]
     for a, b in zip(written, again):
         assert a.read_bytes() == b.read_bytes()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
@@ -105,11 +109,12 @@ def test_committed_files_are_the_generator_output(written: list[Path]) -> None:
 
 
 def test_csv_format(written: list[Path]) -> None:
-    reg_bytes, val_bytes = (p.read_bytes() for p in written)
-    for data in (reg_bytes, val_bytes):
+    reg_bytes, val_bytes, ytd_bytes = (p.read_bytes() for p in written)
+    for data in (reg_bytes, val_bytes, ytd_bytes):
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data and data.endswith(b"\n")
     assert reg_bytes.decode("utf-8").split("\n", 1)[0] == ",".join(REGISTER_COLUMNS)
     assert val_bytes.decode("utf-8").split("\n", 1)[0] == ",".join(VALUES_COLUMNS)
+    assert ytd_bytes.decode("utf-8").split("\n", 1)[0] == ",".join(YTD_COLUMNS)
 
 
 def test_written_values_match_generated(written: list[Path], demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -281,3 +286,84 @@ def test_works_for_any_framework() -> None:
         v = vals.loc[vals["indicator"] == ind.id, "value"].dropna()
         lo, hi = ind.valid_range
         assert len(v) and ((v >= lo) & (v <= hi)).all(), ind.id
+
+
+# ---- year-to-date values (schedule progress) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ytd(fw: Framework, demo: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    return generate_demo_ytd(fw, *demo, seed=DEFAULT_SEED)
+
+
+def test_ytd_file_is_the_generator_output_and_committed(tmp_path: Path, written: list[Path], ytd: pd.DataFrame) -> None:
+    path = written[2]
+    assert path.name == YTD_FILE
+    again = write_demo(tmp_path, FRAMEWORK, DEFAULT_SEED)[2]
+    assert again.read_bytes() == path.read_bytes()  # byte-identical on regeneration
+    assert (RAW / YTD_FILE).read_bytes() == path.read_bytes(), f"{RAW / YTD_FILE} is stale: regenerate with write_demo('data/raw')"
+    back = pd.read_csv(io.BytesIO(path.read_bytes()), dtype={"code": str})
+    assert list(back.columns) == YTD_COLUMNS
+    assert back[["code", "indicator", "year", "month"]].equals(ytd[["code", "indicator", "year", "month"]])
+    np.testing.assert_array_equal(back["value"].to_numpy(float), ytd["value"].to_numpy(float))
+    income = path.read_text(encoding="utf-8").splitlines()
+    assert any(",rural_income,2023,9," in line and "." not in line.rsplit(",", 1)[1] for line in income)  # 元, no decimals
+
+
+def test_ytd_has_its_own_random_stream(fw: Framework, demo: tuple[pd.DataFrame, pd.DataFrame], ytd: pd.DataFrame) -> None:
+    reg, vals = demo
+    again_reg, again_vals = generate_demo(fw, DEFAULT_SEED)  # generating the YTD values changed nothing
+    assert again_reg.equals(reg) and again_vals.equals(vals)
+    other = generate_demo_ytd(fw, reg, vals, seed=DEFAULT_SEED + 1)
+    assert other[["code", "indicator"]].equals(ytd[["code", "indicator"]]) and not other["value"].equals(ytd["value"])
+
+
+def test_ytd_rows_and_ranges(fw: Framework, demo: tuple[pd.DataFrame, pd.DataFrame], ytd: pd.DataFrame) -> None:
+    reg, vals = demo
+    home = reg[(reg["city"] == HOME_CITY) & (reg["joined"] <= 2023)]
+    assert sorted(set(ytd["code"])) == sorted(home["code"])
+    assert set(ytd["indicator"]) == set(YTD_INDICATORS) and 6 <= len(YTD_INDICATORS) <= 10
+    assert set(ytd["year"]) == {2023} and set(ytd["month"]) == {9}
+    assert not ytd.duplicated(["code", "indicator"]).any() and ytd["value"].notna().all()
+    key = list(zip(ytd["code"], ytd["indicator"].map(fw.indicator_ids.index)))
+    assert key == sorted(key)
+    wide = vals[vals["indicator"].isin(YTD_INDICATORS)].pivot(index=["code", "indicator"], columns="year", values="value")
+    for rec in ytd.itertuples():
+        lo, hi = fw.indicator_by_id[rec.indicator].valid_range
+        assert lo <= rec.value <= hi, rec
+        x0, x1 = wide.loc[(rec.code, rec.indicator)].get(2022, np.nan), wide.loc[(rec.code, rec.indicator), 2023]
+        assert not np.isnan(x1)
+        if not np.isnan(x0):  # between last year's value and the final value (up to rounding)
+            tol = 0.5 * 10.0 ** -1 if rec.indicator != "rural_income" else 0.5
+            assert min(x0, x1) - tol <= rec.value <= max(x0, x1) + tol, rec
+
+
+def test_ytd_gives_units_ahead_of_and_behind_the_calendar(fw: Framework) -> None:
+    from zhenxing.data import load_dataset
+    from zhenxing.gap import county_gap, load_ytd, schedule_table
+    from zhenxing.scoring import score_year
+
+    ds = load_dataset(fw, RAW / REGISTER_FILE, RAW / VALUES_FILE)
+    table = load_ytd(RAW / YTD_FILE, ds)
+    result = score_year(ds, 2023)
+    status = pd.concat(
+        [schedule_table(county_gap(ds, c, 2023, result=result), ds, table) for c in sorted(set(table["code"]))]
+    )["status"].value_counts()
+    assert status.get("ahead", 0) >= 1 and status.get("behind", 0) >= 1, status.to_dict()
+    assert status.get("met", 0) >= 1 and status.get("unknown", 0) >= 1  # 青湖区 has no 2022 values
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_ytd_invariants_hold_for_other_seeds_and_any_framework(fw: Framework, seed: int) -> None:
+    reg, vals = generate_demo(fw, seed)
+    y = generate_demo_ytd(fw, reg, vals, seed=seed, month=6)
+    assert set(y["month"]) == {6} and len(y) > 0
+    for rec in y.itertuples():
+        lo, hi = fw.indicator_by_id[rec.indicator].valid_range
+        assert lo <= rec.value <= hi
+    tiny = framework_from_dict(tiny_framework_dict())
+    treg, tvals = generate_demo(tiny, seed)
+    ty = generate_demo_ytd(tiny, treg, tvals, seed=seed)
+    assert len(ty) and set(ty["indicator"]) <= set(tiny.indicator_ids)
+    with pytest.raises(ValueError):
+        generate_demo_ytd(fw, reg, vals, month=13)

@@ -3,8 +3,9 @@
 nbval (``pytest --nbval-lax notebooks/``) runs the notebooks as stored, with
 their demo parameters; here papermill runs them for other units, in English,
 and from another working folder, and the numbers each executed notebook shows
-(its headline record, displayed under ``application/vnd.zhenxing.headline+json``)
-are compared with ``score_year`` / ``county_gap`` for that unit. Also checked:
+(its headline record, displayed under ``application/vnd.zhenxing.headline+json``,
+and its schedule record, under ``application/vnd.zhenxing.schedule+json``)
+are compared with ``score_year`` / ``county_gap`` / ``schedule_table`` for that unit. Also checked:
 the stored notebooks carry no outputs, and the kernel papermill starts is the
 interpreter running the tests (the ``python3`` kernelspec of this environment).
 """
@@ -23,7 +24,7 @@ import pytest
 from zhenxing import plots
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
-from zhenxing.gap import county_gap
+from zhenxing.gap import county_gap, load_ytd, schedule_table
 from zhenxing.scoring import score_year
 
 from .conftest import ROOT
@@ -34,6 +35,7 @@ NOTEBOOKS = ROOT / "notebooks"
 COUNTY = NOTEBOOKS / "county_report.ipynb"
 CITY = NOTEBOOKS / "city_overview.ipynb"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+YTD = ROOT / "data/raw/demo_ytd_synthetic.csv"
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,20 @@ def outputs(nb: nbformat.NotebookNode) -> list[dict]:
 def headline(nb: nbformat.NotebookNode) -> dict:
     records = [o["data"][plots.HEADLINE_MIMETYPE] for o in outputs(nb) if plots.HEADLINE_MIMETYPE in o.get("data", {})]
     assert len(records) == 1
+    return records[0]
+
+
+def schedule(nb: nbformat.NotebookNode) -> list[dict]:
+    """The schedule records the notebook displayed (none when it ran without year-to-date values)."""
+    return [o["data"][plots.SCHEDULE_MIMETYPE] for o in outputs(nb) if plots.SCHEDULE_MIMETYPE in o.get("data", {})]
+
+
+def check_schedule(nb: nbformat.NotebookNode, ds, gap) -> dict:
+    """The notebook shows exactly the library's schedule table for the unit, once."""
+    records = schedule(nb)
+    assert len(records) == 1
+    expected = plots.schedule_record(gap, schedule_table(gap, ds, load_ytd(YTD, ds)))
+    assert records[0] == json.loads(json.dumps(expected))
     return records[0]
 
 
@@ -107,18 +123,32 @@ def test_papermill_kernel_is_this_interpreter(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("code", "lang"),
+    ("code", "lang", "ytd"),
     [
-        ("990102", "zh"),  # pilot zone, home city, with a bonus
-        ("990121", "zh"),  # normal zone, home city
-        (None, "en"),  # the province's last unit: in the warning-talk zone, outside the home city
+        ("990102", "zh", None),  # pilot zone, home city, with a bonus; the demo's year-to-date values
+        ("990121", "zh", ""),  # normal zone, home city; no year-to-date file: no schedule section
+        (None, "en", None),  # the province's last unit: in the warning-talk zone, outside the home city (no YTD rows)
     ],
 )
-def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lang):
+def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lang, ytd):
     code = code or str(result.units["code"].iloc[-1])
-    nb = run(COUNTY, tmp_path / f"county_{code}.ipynb", code=code, lang=lang)
+    params = {} if ytd is None else {"ytd": ytd}
+    nb = run(COUNTY, tmp_path / f"county_{code}.ipynb", code=code, lang=lang, **params)
     got = headline(nb)
     gap = county_gap(ds, code, 2023, result=result)
+    markdown = "\n".join(o["data"].get("text/markdown", "") for o in outputs(nb) if "data" in o)
+    if ytd == "":
+        assert schedule(nb) == [] and "序时进度" not in markdown
+    else:
+        rec = check_schedule(nb, ds, gap)
+        if code.startswith("9901"):
+            assert rec["rows"] and {r["status"] for r in rec["rows"]} & {"ahead", "behind"}
+            # the schedule's table and chart follow the record
+            sched_figs = [f for f in figures(nb) if f[plots.PLOTLY_MIMETYPE]["data"][0].get("type") == "table"
+                          and len(f[plots.PLOTLY_MIMETYPE]["data"][0]["cells"]["values"]) == 10]
+            assert len(sched_figs) == 1
+        else:
+            assert rec["rows"] == [] and "no year-to-date values for this unit" in markdown
     assert got == plots.headline_record(gap)
     unit = result.units.set_index("code").loc[code]
     assert got["total"] == pytest.approx(unit["total"], abs=1e-12)
@@ -137,9 +167,11 @@ def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds
         COUNTY, tmp_path / "county.ipynb", cwd=tmp_path, code="990181", plotly_js="directory",
         framework=str(ROOT / "params/framework.yaml"),
         register=str(ROOT / "data/raw/demo_register_synthetic.csv"),
-        values=str(ROOT / "data/raw/demo_values_synthetic.csv"),
+        values=str(ROOT / "data/raw/demo_values_synthetic.csv"), ytd=str(YTD),
     )
-    assert headline(nb) == plots.headline_record(county_gap(ds, "990181", 2023, result=result))
+    gap = county_gap(ds, "990181", 2023, result=result)
+    assert headline(nb) == plots.headline_record(gap)
+    assert check_schedule(nb, ds, gap)["rows"]
     htmls = [d["text/html"] for d in figures(nb)]
     assert 'src="plotly.min.js"' in htmls[0] and not any("plotly.min.js" in h for h in htmls[1:])
     assert not any("* plotly.js v" in h for h in htmls)
@@ -152,3 +184,8 @@ def test_city_overview_in_english(tmp_path, result):
     row = result.cities.set_index("city").loc["青岚市"]
     assert (got["score"], got["rank"], got["last"]) == (row["score"], row["rank"], row["last"])
     check_figures(nb, "en")
+
+
+def test_papermill_reads_every_parameter_of_the_county_report():
+    # a comment papermill cannot parse hides its parameter (papermill then warns "Passed unknown parameter")
+    assert {"code", "year", "framework", "register", "values", "ytd", "lang", "plotly_js"} <= set(pm.inspect_notebook(str(COUNTY)))

@@ -14,6 +14,7 @@ import re
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import yaml
@@ -407,3 +408,131 @@ def test_every_figure_serialises(gaps, fw):
         for lang in ("zh", "en"):
             for fig in _all_figures(gap, fw, lang):
                 json.loads(fig.to_json())
+
+
+# ---- schedule progress (序时进度) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schedules(ds, gaps):
+    """Schedule tables of the demo's year-to-date file for the home units and the last unit (no rows)."""
+    from zhenxing.gap import load_ytd, schedule_table
+
+    ytd = load_ytd(ROOT / "data/raw/demo_ytd_synthetic.csv", ds)
+    return {code: schedule_table(gap, ds, ytd) for code, gap in gaps.items()}
+
+
+def _pd_equal(a, b):
+    return (a is None and (b is None or (isinstance(b, float) and math.isnan(b)))) or a == b
+
+
+def test_schedule_record_copies_the_table(gaps, schedules):
+    for code, table in schedules.items():
+        rec = plots.schedule_record(gaps[code], table)
+        json.dumps(rec, allow_nan=False)
+        assert rec["code"] == code and rec["year"] == 2023 and len(rec["rows"]) == len(table)
+        for row, ref in zip(rec["rows"], table.to_dict("records")):
+            assert list(row) == list(plots.SCHEDULE_COLUMNS)
+            assert all(_pd_equal(row[c], ref[c]) for c in plots.SCHEDULE_COLUMNS), (row, ref)
+        assert rec["counts"] == {s: int((table["status"] == s).sum()) for s in plots.SCHEDULE_STATUS_ORDER}
+        assert rec["month"] == (int(table["month"].max()) if len(table) else None)
+    last = list(gaps)[-1]
+    assert schedules[last].empty and plots.schedule_record(gaps[last], schedules[last])["rows"] == []
+    statuses = set(pd.concat(list(schedules.values()))["status"])
+    assert statuses == {"ahead", "behind", "met", "unknown"}  # the demo shows every status
+
+
+def test_schedule_table_figure_colours_match_statuses(schedules, fw):
+    for lang in ("zh", "en"):
+        for table in (t for t in schedules.values() if len(t)):
+            fig = plots.schedule_table_figure(table, fw, lang)
+            trace = fig.data[0]
+            assert isinstance(trace, go.Table)
+            assert list(trace.cells.fill.color[-1]) == [plots.SCHEDULE_COLOURS[s] for s in table["status"]]
+            assert all(c == "white" for col in trace.cells.fill.color[:-1] for c in col)
+            values = trace.cells.values
+            names = {i.id: fw.label(i, lang) for i in fw.indicators}
+            assert list(values[0]) == [names[i] for i in table["indicator"]]
+            assert list(values[2]) == [str(m) for m in table["month"]]
+            assert list(values[5]) == [f"{v:,.2f}" for v in table["ytd"]]
+            assert list(values[8]) == [f"{c * 100:.0f}%" for c in table["calendar"]]
+            labels = {s: (plots.SCHEDULE_LABELS[s][1] if lang == "en" else plots.SCHEDULE_LABELS[s][0]) for s in plots.SCHEDULE_STATUS_ORDER}
+            assert list(values[-1]) == [f"● {labels[s]}" for s in table["status"]]
+            for p, s, shown in zip(table["progress"], table["status"], values[7]):
+                if s in ("ahead", "behind"):
+                    assert shown == f"{p * 100:.0f}%"
+                elif s == "unknown":
+                    assert shown == "—"
+            assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh")
+
+
+def test_schedule_bars_show_progress_against_the_calendar(schedules, fw):
+    table = schedules["990123"]
+    fig = plots.schedule_bars(table, fw, "en")
+    bars, ticks = fig.data
+    assert isinstance(bars, go.Bar) and bars.orientation == "h"
+    assert list(bars.customdata) == list(table["indicator"])
+    np.testing.assert_allclose(ticks.x, table["calendar"] * 100)
+    assert list(bars.marker.color) == [plots.SCHEDULE_COLOURS[s] for s in table["status"]]
+    for x, p, s in zip(bars.x, table["progress"], table["status"]):
+        if s in ("ahead", "behind") and -0.2 <= p <= 1.5:
+            assert x == pytest.approx(p * 100)  # the library's progress, in per cent
+        if s == "ahead":
+            assert p >= 0.75 and x >= 75
+        if s == "behind":
+            assert x < 75
+    assert fig.layout.shapes[0].x0 == 100 and fig.layout.shapes[0].x1 == 100  # the target line
+    assert fig.layout.title.text.startswith("By month 9") and not CJK.search(fig.layout.title.text)
+    assert "截至 9 月" in plots.schedule_bars(table, fw, "zh").layout.title.text
+    json.loads(fig.to_json())
+
+
+def test_schedule_bar_values_clip_and_place_met_and_unknown():
+    table = pd.DataFrame(
+        {
+            "indicator": ["a", "b", "c", "d", "e", "f"],
+            "month": [9, 9, 6, 9, 9, 9],
+            "progress": [0.5, 3.5, -2.0, float("nan"), -0.9, 1.2],
+            "calendar": [0.75, 0.75, 0.5, 0.75, 0.75, 0.75],
+            "status": ["behind", "met", "behind", "unknown", "met", "met"],
+        }
+    )
+    # behind as is; met beyond the target capped at 150 %; far behind floored at -20 %; unknown 0;
+    # met although progress < 1 (target met last year already) drawn at 100 %; met past the target as is
+    assert plots.schedule_bar_values(table) == pytest.approx([0.5, 1.5, -0.2, 0.0, 1.0, 1.2])
+    assert [plots._progress_text(p, s) for p, s in zip(table["progress"], table["status"])] == ["50%", "350%", "-200%", "—", "—", "120%"]
+
+
+def test_schedule_summary_and_mixed_months(gaps, schedules, fw):
+    table = schedules["990123"]
+    rec = plots.schedule_record(gaps["990123"], table)
+    c = rec["counts"]
+    en = plots.schedule_summary(rec, fw, "en")
+    assert f"{c['ahead']} are ahead of schedule, {c['behind']} behind and {c['met']} at target" in en and not CJK.search(en)
+    for ind in table.loc[table["status"] == "behind", "indicator"]:
+        assert fw.label(fw.indicator_by_id[ind], "en") in en
+    zh = plots.schedule_summary(rec, fw, "zh")
+    assert f"{c['ahead']} 项快于序时进度" in zh and f"{c['behind']} 项慢于序时进度" in zh and "截至 9 月" in zh
+    new = plots.schedule_record(gaps["990103"], schedules["990103"])  # joined in 2023: no last year's value
+    assert new["counts"]["unknown"] > 0 and "no value last year" in plots.schedule_summary(new, fw, "en")
+    last = list(gaps)[-1]
+    empty = plots.schedule_record(gaps[last], schedules[last])
+    assert plots.schedule_summary(empty, fw, "en") == "**Schedule progress:** no year-to-date values for this unit in 2023."
+    assert "没有 2023 年的年内数据" in plots.schedule_summary(empty, fw, "zh")
+    mixed = table.assign(month=[3] + [9] * (len(table) - 1))
+    assert "latest month" in plots.schedule_bars(mixed, fw, "en").layout.title.text
+    assert "latest month" in plots.schedule_summary(plots.schedule_record(gaps["990123"], mixed), fw, "en")
+
+
+def test_show_schedule_displays_the_record_then_table_and_chart(gaps, schedules, fw, captured):
+    rec = plots.show_schedule(gaps["990123"], schedules["990123"], fw, "zh")
+    assert len(captured) == 3
+    assert captured[0][plots.SCHEDULE_MIMETYPE] == rec
+    assert captured[0]["text/markdown"] == plots.schedule_summary(rec, fw, "zh")
+    assert all(plots.PLOTLY_MIMETYPE in b for b in captured[1:])
+    assert isinstance(go.Figure(captured[1][plots.PLOTLY_MIMETYPE]).data[0], go.Table)
+    # a unit without year-to-date rows: one line, no figures
+    last = list(gaps)[-1]
+    rec = plots.show_schedule(gaps[last], schedules[last], fw, "en")
+    assert len(captured) == 4 and rec["rows"] == []
+    assert captured[3]["text/markdown"].startswith("**Schedule progress:** no year-to-date values")

@@ -25,6 +25,7 @@ import pytest
 
 from zhenxing import __version__, cli, reports
 from zhenxing.data import load_dataset
+from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
 from zhenxing.reports import (
     PLOTLY_JS,
@@ -43,11 +44,13 @@ from .conftest import ROOT
 FRAMEWORK = ROOT / "params" / "framework.yaml"
 REGISTER = ROOT / "data" / "raw" / "demo_register_synthetic.csv"
 VALUES = ROOT / "data" / "raw" / "demo_values_synthetic.csv"
+YTD = ROOT / "data" / "raw" / "demo_ytd_synthetic.csv"  # as in params/run.yaml, which the command line reads
 NOTEBOOKS = ROOT / "notebooks"
 CITY = "青岚市"
 YEAR = 2023
 UNITS = ["990102", "990121", "990124"]  # 岚城区 (pilot), 柘桥县 (normal), 檀口县 (key)
 HEADLINE_MIMETYPE = "application/vnd.zhenxing.headline+json"
+SCHEDULE_MIMETYPE = "application/vnd.zhenxing.schedule+json"
 
 pytestmark = pytest.mark.skipif(
     not (NOTEBOOKS / "county_report.ipynb").is_file() or not (NOTEBOOKS / "city_overview.ipynb").is_file(),
@@ -90,7 +93,7 @@ def code_lines(notebook: Path) -> list[str]:
 
 def run(out: Path, notebooks: Path, **kw) -> reports.RunSummary:
     args = dict(year=YEAR, city=CITY, units=UNITS, overview=True, out=out, jobs=2, seed=20231, progress=False,
-                notebooks_dir=notebooks)
+                notebooks_dir=notebooks, ytd=YTD)
     args.update(kw)
     return run_reports(FRAMEWORK, REGISTER, VALUES, **args)
 
@@ -221,6 +224,48 @@ def test_headline_numbers_match_the_library(batch, scored):
         assert f"{row['total']:.2f}" in html_text
         seen.add(record["category"])
     assert seen == {"pilot", "normal", "key"}
+
+
+def test_county_reports_show_the_schedule_of_the_ytd_file(batch, scored):
+    from zhenxing import plots
+    from zhenxing.gap import county_gap, load_ytd, schedule_table
+
+    ytd = load_ytd(YTD, scored.ds)
+    index = (batch.run_dir / "index.html").read_text(encoding="utf-8")
+    assert str(YTD) in index  # recorded with the run's parameters
+    for code in UNITS:
+        nb = nbformat.read(str(batch.run_dir / "notebooks" / f"{code}.ipynb"), as_version=4)
+        assert nb.metadata["papermill"]["parameters"]["ytd"] == str(YTD)  # passed explicitly, as an absolute path
+        records = [o["data"][SCHEDULE_MIMETYPE] for c in nb.cells for o in c.get("outputs", []) if SCHEDULE_MIMETYPE in o.get("data", {})]
+        gap = county_gap(scored.ds, code, YEAR, result=scored.result)
+        assert records == [json.loads(json.dumps(plots.schedule_record(gap, schedule_table(gap, scored.ds, ytd))))]
+        assert records[0]["rows"]
+        assert "序时进度" in (batch.run_dir / f"{code}.html").read_text(encoding="utf-8")
+
+
+def test_ytd_enters_the_county_fingerprints_only_and_bad_ytd_is_refused(frozen, scored, tmp_path):
+    paths = {"framework": FRAMEWORK, "register": REGISTER, "values": VALUES}
+    other = tmp_path / "ytd.csv"
+    other.write_bytes(YTD.read_bytes().replace(b",9,", b",8,"))
+
+    def plan(ytd):
+        jobs = reports._plan(scored.ds, paths, YEAR, CITY, False, "zh", PLOTLY_JS, frozen, UNITS, True, 20231, ytd).jobs
+        return {j.key: j for j in jobs}
+
+    with_ytd, moved, without = plan(YTD), plan(other), plan(None)
+    for key, job in with_ytd.items():
+        same = job.kind != "county"  # the overview and the simulation do not read the year-to-date values
+        assert (job.fingerprint == moved[key].fingerprint) == same, key
+        assert (job.fingerprint == without[key].fingerprint) == same, key
+        if job.kind == "county":
+            assert job.parameters["ytd"] == str(YTD) and without[key].parameters["ytd"] == ""
+        else:
+            assert "ytd" not in job.parameters
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,indicator,year,month,value\n990102,rural_income,2023,13,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="invalid year-to-date values"):
+        run(tmp_path / "reports", frozen, ytd=bad)
+    assert not (tmp_path / "reports").exists()  # refused before anything is written
 
 
 def test_export_html_converts_one_executed_notebook(batch, tmp_path):

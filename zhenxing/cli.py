@@ -271,6 +271,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         standalone=args.standalone,
         lang=cfg.lang,
         seed=cfg.seed,
+        ytd=cfg.ytd,
         notebooks_dir=args.notebooks,
         progress=not args.quiet,
     )

@@ -23,6 +23,7 @@ class RunConfig(BaseModel):
     # "register" is a BaseModel attribute name, hence the alias
     register_path: Path = Field(default=Path("data/raw/demo_register_synthetic.csv"), alias="register")
     values: Path = Path("data/raw/demo_values_synthetic.csv")
+    ytd: Path | None = None  # year-to-date values for schedule progress (序时进度); None = none
     year: int | None = None
     home_city: str | None = None
     lang: Literal["zh", "en"] = "zh"

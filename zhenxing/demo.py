@@ -48,6 +48,30 @@ Values (long): ``code,indicator,year,value`` with ``value`` empty when missing;
 one row per unit, indicator or adjustment input, and assessed year, sorted by
 code, year, then framework order (indicators, then adjustment inputs). Units that
 join in 2023 have no 2022 rows.
+
+Year-to-date values
+-------------------
+For schedule progress (序时进度, :func:`zhenxing.gap.schedule_table`),
+:func:`generate_demo_ytd` adds one reading per home-city unit and indicator of
+:data:`YTD_INDICATORS` by month ``m`` (default 9) of the year. Each reading has
+covered a share ``p = m / 12 + U(-0.3, 0.3)`` of its way, scattered around the
+calendar so that some units are ahead of the ``m / 12`` asked of them and some
+behind. For a unit whose last year's value ``x0`` falls short of this year's
+target ``t`` the way is the one schedule progress measures, to the target; the
+reading never leaves the range between ``x0`` and the unit's final value ``x1``
+(no unit is further in September than at the year's end, nor behind where it
+started)::
+
+    ytd = clip(x0 + p (t - x0), between x0 and x1)
+
+For a unit already at its target last year the way is its own change of the
+year: ``ytd = x0 + clip(p, 0, 1) (x1 - x0)``. A unit without last year's value
+(joined this year, or missing) takes the province's median change of the
+indicator as its ``x1 - x0``; a unit without a final value gets no reading.
+Rounded like the indicator's values. Drawn from a random stream of its own
+(``SeedSequence(seed, spawn_key=(YTD_STREAM,))``), so the register and values
+do not depend on it. Format: ``code,indicator,year,month,value``, sorted by code,
+then framework order.
 """
 
 from __future__ import annotations
@@ -70,7 +94,10 @@ __all__ = [
     "REGISTER_FILE",
     "VALUES_FILE",
     "YEARS",
+    "YTD_FILE",
+    "YTD_INDICATORS",
     "generate_demo",
+    "generate_demo_ytd",
     "write_demo",
 ]
 
@@ -82,6 +109,23 @@ REGISTER_FILE = "demo_register_synthetic.csv"
 VALUES_FILE = "demo_values_synthetic.csv"
 REGISTER_COLUMNS = ["code", "name_zh", "name_en", "city", "city_en", "category", "is_district", "joined"]
 VALUES_COLUMNS = ["code", "indicator", "year", "value"]
+YTD_FILE = "demo_ytd_synthetic.csv"
+YTD_COLUMNS = ["code", "indicator", "year", "month", "value"]
+#: Indicators with a year-to-date reading in the demo (level indicators that departments
+#: report during the year); those the framework lacks are left out.
+YTD_INDICATORS = (
+    "grain_task",  # grain production task completion (summer grain in by September)
+    "sewage_treatment",  # rural domestic sewage treatment (works completed so far)
+    "tap_water",  # rural tap water (connections so far)
+    "rural_income",  # rural per-capita disposable income (annualised from the quarterly survey)
+    "risk_cleared",  # monitored households whose risk of (re)poverty is cleared
+    "fund_industry_share",  # share of connection funds spent on industry (allocated so far)
+    "homestead_revitalisation",  # idle homesteads and farmhouses put back to use
+    "land_revenue_share",  # share of land-sale revenue spent on agriculture and villages
+    "elderly_care",  # townships with a comprehensive elderly-care institution
+)
+YTD_STREAM = 0x797464  # spawn key of the year-to-date stream ("ytd"): independent of the main stream
+YTD_SPREAD = 0.3  # half-width of the uniform scatter of the share p around month / 12
 
 N_CITIES = 16
 N_UNITS = 100
@@ -567,6 +611,80 @@ def generate_demo(framework: Framework, seed: int = DEFAULT_SEED) -> tuple[pd.Da
     return reg, vals
 
 
+def _decimals(fw: Framework) -> dict[str, int]:
+    """Rounding of each indicator's values (as the generator rounds them)."""
+    tiers = _category_tiers(fw)
+    middle = fw.category_ids.index(tiers[len(tiers) // 2])
+    return {ind.id: (_SPECS.get(ind.id) or _fallback_spec(ind, fw, middle)).decimals for ind in fw.indicators}
+
+
+def _ytd_indicators(fw: Framework) -> list[str]:
+    """:data:`YTD_INDICATORS` in framework order; for a framework with none of them,
+    its first eight indicators that are not growth rates (valid range from 0)."""
+    ids = [i for i in fw.indicator_ids if i in YTD_INDICATORS]
+    if not ids:
+        ids = [i.id for i in fw.indicators if i.valid_range[0] >= 0][:8]
+    return ids
+
+
+def generate_demo_ytd(
+    framework: Framework,
+    register: pd.DataFrame,
+    values: pd.DataFrame,
+    seed: int = DEFAULT_SEED,
+    year: int = 2023,
+    month: int = 9,
+) -> pd.DataFrame:
+    """Year-to-date values of the home city's units for the demo (see the module docstring).
+
+    ``register`` and ``values`` are :func:`generate_demo`'s output (long values,
+    ``year - 1`` and ``year``). Returns columns ``code,indicator,year,month,value``
+    (``value`` a float, rounded per indicator, inside the indicator's valid
+    range), one row per home-city unit assessed in ``year`` and indicator of
+    :func:`_ytd_indicators` that has a final value; sorted by code, then
+    framework order. Deterministic in ``seed``; uses its own random stream.
+    """
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, got {month}")
+    fw = framework
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(YTD_STREAM,)))
+    ids = _ytd_indicators(fw)
+    decimals = _decimals(fw)
+    home = register[(register["city"] == HOME_CITY) & (register["joined"] <= year)]
+    codes = sorted(str(c) for c in home["code"])
+    vals = values[values["indicator"].isin(ids) & values["year"].isin([year - 1, year])]
+    wide = vals.pivot_table(index=["indicator", "code"], columns="year", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=[year - 1, year])
+    # draws: one share per unit and indicator, in a fixed order (code, then framework order)
+    shares = month / 12.0 + rng.uniform(-YTD_SPREAD, YTD_SPREAD, size=(len(codes), len(ids)))
+    category = dict(zip(register["code"].astype(str), register["category"]))
+    rows: list[tuple[str, str, int, int, float]] = []
+    for a, code in enumerate(codes):
+        k = fw.category_ids.index(category[code])
+        for b, ind_id in enumerate(ids):
+            j = fw.indicator_ids.index(ind_id)
+            ind = fw.indicators[j]
+            by_unit = wide.loc[ind_id]
+            x0 = float(by_unit.at[code, year - 1]) if code in by_unit.index else math.nan
+            x1 = float(by_unit.at[code, year]) if code in by_unit.index else math.nan
+            if math.isnan(x1):
+                continue  # no final value: no reading
+            if math.isnan(x0):  # no value last year: the province's median change of the indicator
+                change = (by_unit[year] - by_unit[year - 1]).median()
+                x0 = x1 - (0.0 if math.isnan(change) else float(change))
+            t = float(fw.targets[k, j])
+            d = 1.0 if ind.direction == "higher" else -1.0
+            p = float(shares[a, b])
+            if (t - x0) * d > 0:  # short of the target: a share of the way to it, between x0 and x1
+                x = min(max(x0 + p * (t - x0), min(x0, x1)), max(x0, x1))
+            else:  # at the target already: a share of the year's own change
+                x = x0 + min(max(p, 0.0), 1.0) * (x1 - x0)
+            lo, hi = ind.valid_range
+            x = float(np.clip(x, lo, hi))
+            rows.append((code, ind_id, int(year), int(month), float(_round(np.array([x]), decimals[ind_id])[0])))
+    return pd.DataFrame(rows, columns=YTD_COLUMNS)
+
+
 # ---------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------
@@ -596,10 +714,19 @@ def _resolve_framework_path(framework_path: str | Path) -> Path:
     return path
 
 
+def _format_ytd(ytd: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"code": ytd["code"].astype(str), "indicator": ytd["indicator"].astype(str),
+         "year": [str(int(y)) for y in ytd["year"]], "month": [str(int(m)) for m in ytd["month"]],
+         "value": [f"{v + 0.0:.{decimals[ind]}f}" for ind, v in zip(ytd["indicator"], ytd["value"])]}
+    )
+
+
 def write_demo(
     out_dir: str | Path, framework_path: str | Path = "params/framework.yaml", seed: int = DEFAULT_SEED
 ) -> list[Path]:
-    """Write ``demo_register_synthetic.csv`` and ``demo_values_synthetic.csv``.
+    """Write ``demo_register_synthetic.csv``, ``demo_values_synthetic.csv`` and
+    ``demo_ytd_synthetic.csv`` (year-to-date values, :func:`generate_demo_ytd`).
 
     Each file is written to a temporary file in ``out_dir`` and then renamed, so
     an existing file is never left half-written. The bytes are identical on every
@@ -613,9 +740,11 @@ def write_demo(
     reg, vals, decimals = _generate(fw, seed)
     out = Path(out_dir)
     reg_text = reg.astype({"is_district": int, "joined": int}).astype(str)
+    ytd = generate_demo_ytd(fw, reg, vals, seed)
     return write_files(
         [
             (out / REGISTER_FILE, bytes_writer(_csv_bytes(reg_text))),
             (out / VALUES_FILE, bytes_writer(_csv_bytes(_format_values(vals, decimals)))),
+            (out / YTD_FILE, bytes_writer(_csv_bytes(_format_ytd(ytd, decimals)))),
         ]
     )

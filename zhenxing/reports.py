@@ -34,9 +34,10 @@ How it runs
   notebook's code are not retried.
 * Each report's *fingerprint* hashes the notebook file, its parameters, the
   input-data hash (:meth:`~zhenxing.data.Dataset.input_hash`), the framework
-  file, the zhenxing package source and the plotly/nbconvert/papermill
-  versions. A report whose fingerprint matches the manifest and whose HTML
-  exists is skipped (``force`` redoes all).
+  file (and, for a county report, the year-to-date file), the zhenxing package
+  source and the plotly/nbconvert/papermill versions. A report whose
+  fingerprint matches the manifest and whose HTML exists is skipped (``force``
+  redoes all).
 * The kernel's working directory is the notebook's folder; papermill writes
   only to the run folder and nothing is written into ``notebooks/``. Every
   output is written to a temporary file and renamed.
@@ -93,7 +94,7 @@ KERNEL_NAME = "python3"
 DEFAULT_RETRIES = 2
 START_TIMEOUT = 60  # seconds for a kernel to start
 CELL_TIMEOUT = 900  # seconds for one cell; a hung notebook fails instead of blocking the run
-PATH_PARAMETERS = ("framework", "register", "values")  # their *contents* enter the fingerprint
+PATH_PARAMETERS = ("framework", "register", "values", "ytd")  # their *contents* enter the fingerprint
 
 # ---------------------------------------------------------------------------
 # results
@@ -688,6 +689,7 @@ _TEXT = {
         "framework": "指标体系文件",
         "register": "单位名册",
         "values": "指标数据",
+        "ytd": "年内数据（序时进度）",
         "lang": "语言",
         "seed": "随机种子",
         "input_hash": "输入数据哈希 (SHA-256)",
@@ -725,6 +727,7 @@ _TEXT = {
         "framework": "Framework file",
         "register": "Register",
         "values": "Indicator values",
+        "ytd": "Year-to-date values (schedule progress)",
         "lang": "Language",
         "seed": "Random seed",
         "input_hash": "Input data hash (SHA-256)",
@@ -763,6 +766,7 @@ def _plan(
     units: Sequence[str] | None,
     overview: bool | None = None,
     seed: int | None = None,
+    ytd: Path | None = None,
 ) -> _Plan:
     from .scoring import score_year
 
@@ -838,12 +842,15 @@ def _plan(
             jobs.append(ReportJob(key, "simulation", text["sim_title"].format(city=name, year=year), sim_nb, params, fp, lang, shared))
     if not county_nb.is_file():
         raise InputError([Problem(str(county_nb), "report notebook not found (expected notebooks/county_report.ipynb in the project)")], "notebook not found")
+    # the year-to-date file (schedule progress) is an input of the county reports: its contents enter their
+    # fingerprint; without one the notebook is told so ("") rather than falling back to its demo default
+    ytd_bytes = b"\0ytd\0" + Path(ytd).read_bytes() if ytd is not None else b""
     for u in _league_order(selected, ds.framework).itertuples():
-        params = {"code": u.code, **base}
+        params = {"code": u.code, **base, "ytd": str(ytd) if ytd is not None else ""}
         name = u.name_zh if lang == "zh" else (u.name_en or u.name_zh)
         cname = u.city if lang == "zh" else (u.city_en or u.city)
         title = text["unit_title"].format(name=name, city=cname, year=year)
-        fp = fingerprint(nb_bytes(county_nb), params, input_hash, fw_bytes, pkg, tools)
+        fp = fingerprint(nb_bytes(county_nb), params, input_hash, fw_bytes + ytd_bytes, pkg, tools)
         jobs.append(ReportJob(str(u.code), "county", title, county_nb, params, fp, lang, shared))
     return _Plan(year, scope, run_name, _league_order(in_scope, ds.framework), cities, jobs)
 
@@ -999,6 +1006,7 @@ def render_index(
         (t["framework"], info["framework"]),
         (t["register"], info["register"]),
         (t["values"], info["values"]),
+        (t["ytd"], info.get("ytd", "—")),
         (t["lang"], lang),
         (t["plotly"], t["plotly_embed"] if info["standalone"] else t["plotly_shared"]),
         (t["seed"], info["seed"]),
@@ -1056,6 +1064,7 @@ def run_reports(
     standalone: bool = False,
     lang: str = "zh",
     seed: int | None = None,
+    ytd: str | Path | None = None,
     notebooks_dir: str | Path | None = None,
     dataset: Dataset | None = None,
     retries: int = DEFAULT_RETRIES,
@@ -1072,7 +1081,9 @@ def run_reports(
     parallel (default ``os.cpu_count()``; ``jobs=1`` runs them in this process).
     ``standalone`` embeds plotly.js and the CSS in every page instead of the
     run folder's shared ``plotly.min.js`` and ``report.css``. ``seed`` is the
-    simulation report's random seed, also recorded on the index page. ``dataset``, if given, is the already
+    simulation report's random seed, also recorded on the index page. ``ytd``, if given, is a file of
+    year-to-date values (``code,indicator,year,month,value``, checked here) for the county reports'
+    schedule progress section; without it they have none. ``dataset``, if given, is the already
     validated data of these files (skips a second validation).
 
     Raises :class:`~zhenxing.errors.InputError` for bad input (before any
@@ -1087,9 +1098,14 @@ def run_reports(
     fw = dataset.framework
     year = int(year) if year is not None else dataset.years[-1]
     dataset.year(year)  # InputError for an unknown year
+    ytd_path = Path(ytd).resolve() if ytd else None
+    if ytd_path is not None:
+        from .gap import load_ytd
+
+        load_ytd(ytd_path, dataset)  # InputError for a bad file, once, before any notebook runs
     notebooks = find_notebooks(notebooks_dir)
     plotly_js = "embed" if standalone else PLOTLY_JS
-    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed)
+    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed, ytd_path)
 
     run_dir = Path(out).resolve() / plan.run_name
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -1149,6 +1165,7 @@ def run_reports(
             "n_skipped": sum(r.status == "skipped" for r in results.values()),
             "n_failed": sum(r.status == "failed" for r in results.values()),
             "seconds": seconds, "framework": paths["framework"], "register": paths["register"], "values": paths["values"],
+            "ytd": ytd_path or "—",
             "standalone": standalone, "seed": seed if seed is not None else "", "input_hash": dataset.input_hash(),
             "time": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
