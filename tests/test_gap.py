@@ -186,8 +186,14 @@ def test_schedule_progress_by_hand():
     p, e = schedule_progress(np.array([86.0]), np.array([80.0]), np.array([90.0]), 6)
     assert p[0] == pytest.approx(0.6) and e[0] == pytest.approx(85)
     # lower: from 30 towards 28; by March 29.8 is 10 % of the way (calendar 25 %): behind; expected 29.5
-    p, e = schedule_progress(np.array([29.8]), np.array([30.0]), np.array([28.0]), 3)
+    p, e = schedule_progress(np.array([29.8]), np.array([30.0]), np.array([28.0]), 3, False)
     assert p[0] == pytest.approx(0.1) and e[0] == pytest.approx(29.5)
+    # already at target last year: no way to go; 1 while it still meets it, else 0; expected = target
+    p, e = schedule_progress(np.array([95.0, 85.0]), np.array([92.0, 92.0]), np.array([90.0, 90.0]), 6, True)
+    np.testing.assert_allclose(p, [1.0, 0.0])
+    np.testing.assert_allclose(e, [90.0, 90.0])
+    p, _ = schedule_progress(np.array([2.5]), np.array([2.2]), np.array([2.39]), 6, np.array([False]))
+    assert p[0] == 0.0  # lower is better: 2.2 already met 2.39, 2.5 no longer does
     with pytest.raises(ValueError):
         schedule_progress(np.array([1.0]), np.array([1.0]), np.array([2.0]), 13)
 

@@ -218,23 +218,29 @@ def cheapest_path_arrays(
     return share, gain, True
 
 
-def schedule_progress(ytd: np.ndarray, baseline: np.ndarray, target: np.ndarray, month: int) -> tuple[np.ndarray, np.ndarray]:
+def schedule_progress(
+    ytd: np.ndarray, baseline: np.ndarray, target: np.ndarray, month: int, higher_is_better: np.ndarray | bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Progress against the calendar (序时进度).
 
     ``progress = (ytd - baseline) / (target - baseline)`` is the share of the
     year's way from last year's value to the target already covered; the
     calendar asks for ``month / 12``. Returns ``(progress, expected_value)``
     with ``expected_value = baseline + (target - baseline) · month / 12``.
-    Where the baseline already meets the target, progress is 1 if the
-    year-to-date value still meets it, else 0.
+    Where the baseline already meets the target there is no way to go:
+    progress is 1 if the year-to-date value still meets it, else 0, and the
+    expected value is the target. A NaN baseline gives NaN progress.
     """
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
     ytd, baseline, target = (np.asarray(a, float) for a in (ytd, baseline, target))
+    higher = np.asarray(higher_is_better, bool)
+    met_before = np.where(higher, baseline >= target, baseline <= target)
+    meets_now = np.where(higher, ytd >= target, ytd <= target)
     way = target - baseline
-    expected = baseline + way * month / 12.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        progress = np.where(way != 0, (ytd - baseline) / way, np.nan)
+        progress = np.where(met_before, meets_now.astype(float), (ytd - baseline) / way)
+    expected = np.where(met_before, target, baseline + way * month / 12.0)
     return progress, expected
 
 
@@ -472,8 +478,8 @@ def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.Da
     out = []
     for rec in sub.itertuples(index=False):
         baseline, target = ind.at[rec.indicator, "value_last_year"], ind.at[rec.indicator, "target"]
-        progress, expected = schedule_progress(np.array([rec.value]), np.array([baseline]), np.array([target]), int(rec.month))
         higher = fw.indicator_by_id[rec.indicator].direction == "higher"
+        progress, expected = schedule_progress(np.array([rec.value]), np.array([baseline]), np.array([target]), int(rec.month), higher)
         meets = rec.value >= target if higher else rec.value <= target
         calendar = rec.month / 12.0
         if meets:
@@ -481,7 +487,7 @@ def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.Da
         elif np.isnan(progress[0]):
             status = "unknown"  # no value last year to measure the way from
         else:
-            status = "ahead" if progress[0] >= calendar else "behind"
+            status = "ahead" if progress[0] >= calendar - 1e-9 else "behind"  # on the line counts as on time
         out.append((rec.indicator, rec.month, baseline, target, rec.value, expected[0], progress[0], calendar, status))
     order = {x: k for k, x in enumerate(fw.indicator_ids)}
     df = pd.DataFrame(out, columns=["indicator", "month", "baseline", "target", "ytd", "expected", "progress", "calendar", "status"])
