@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], help="report language: Chinese (default) or English")
     p.add_argument("--out", dest="reports_out", type=Path, help="reports folder (default: reports_dir of the run file, reports/)")
     p.add_argument("--notebooks", type=Path, help="folder with county_report.ipynb and city_overview.ipynb (default: notebooks/)")
+    p.add_argument("--ytd", help="year-to-date values (code, indicator, year, month, value) for schedule progress; '' for none "
+                   "(default: the run file's, unless --register or --values points at other data)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("simulate", help="what-if scenarios, Monte Carlo rank risk and exact rank bounds; tables to data/processed")
@@ -122,6 +124,11 @@ def _settings(args: argparse.Namespace) -> RunConfig:
         updates["processed_dir"] = args.out
     if getattr(args, "year", None) is not None:
         updates["year"] = args.year
+    ytd = getattr(args, "ytd", None)
+    if ytd is not None:
+        updates["ytd"] = Path(ytd) if ytd else None
+    elif "register_path" in updates or "values" in updates:
+        updates["ytd"] = None  # the run file's year-to-date values belong to its own data
     return cfg.model_copy(update=updates)
 
 
