@@ -85,8 +85,8 @@ def test_missing_files_and_bad_options(tmp_path):
     assert r.returncode == 2 and "no data for 1999" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("score", "--aggregation", "median")
     assert r.returncode == 2 and "invalid choice: 'median'" in r.stderr
-    r = run_cli("score", "--normalisation", "z_score", "--aggregation", "geometric", "--out", str(tmp_path))
-    assert r.returncode == 2 and "z-scores are unbounded" in r.stderr
+    r = run_cli("score", "--normalisation", "z_score", "--out", str(tmp_path))
+    assert r.returncode == 2 and "invalid choice: 'z_score'" in r.stderr
     assert not list(tmp_path.glob("units_*.csv"))
 
 
@@ -189,3 +189,45 @@ def test_simulate_bad_options_and_scenarios(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"{bad}: dimension_weights: no weight for ecology" in r.stderr
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_simulate_with_a_nonlinear_scenario_skips_the_exact_bounds(tmp_path):
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "500", "--quiet", "--scenario", "params/scenarios/geometric.yaml",
+                "--scenarios", "params/scenarios/baseline.yaml", "params/scenarios/geometric.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "no exact bounds: 'geometric' aggregates with 'geometric'" in r.stdout
+    assert (tmp_path / "simulation_2023_geometric.csv").is_file()
+    assert not (tmp_path / "rank_bounds_2023.csv").exists()
+
+
+def test_unreadable_yaml_inputs_are_user_errors(tmp_path):
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("name_zh: 情景\nname_en: x\n".encode("gb18030"))
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "10", "--scenario", str(latin))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{latin}: not UTF-8 text" in r.stderr
+    r = run_cli("run", "--framework", str(tmp_path), "--out", str(tmp_path))  # a folder, not a file
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "file not found, a folder there" in r.stderr
+    inf = tmp_path / "inf.yaml"
+    inf.write_text((ROOT / "params/framework.yaml").read_text(encoding="utf-8").replace("scale: 100", "scale: .inf"), encoding="utf-8")
+    r = run_cli("run", "--framework", str(inf), "--out", str(tmp_path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{inf}: scale: Input should be a finite number" in r.stderr
+    nan = tmp_path / "nan.yaml"
+    nan.write_text("name_zh: x\nname_en: x\ndimension_multipliers: {poverty: .nan}\n", encoding="utf-8")
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "10", "--scenarios", str(nan))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{nan}: dimension_multipliers.poverty: Input should be a finite number" in r.stderr
+    zs = tmp_path / "z.yaml"
+    zs.write_text("name_zh: x\nname_en: x\nnormalisation: z_score\n", encoding="utf-8")
+    r = run_cli("simulate", "--out", str(tmp_path), "--draws", "10", "--scenarios", str(zs))
+    assert r.returncode == 2 and "z-scores are unbounded standard scores" in r.stderr
+    assert not list(tmp_path.glob("*.csv"))
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(f"'{sys.executable}' -m zhenxing score --out '{tmp_path}' | head -1", shell=True, cwd=ROOT,
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert "Traceback" not in r.stderr and "error" not in r.stderr.lower(), r.stderr

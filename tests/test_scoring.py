@@ -188,8 +188,8 @@ def test_scoring_options_are_validated():
     fw = framework_from_dict(tiny_framework_dict())
     from zhenxing.errors import InputError
 
-    with pytest.raises(InputError, match="z-scores"):
-        ScoringOptions(normalisation="z_score", aggregation="geometric").validate(fw)
+    with pytest.raises(InputError, match="z-scores are unbounded standard scores"):
+        ScoringOptions(normalisation="z_score").validate(fw)
     with pytest.raises(InputError, match="summing to 100"):
         ScoringOptions(dimension_weights=(50.0, 40.0)).validate(fw)
     with pytest.raises(InputError, match=r"indicator_weights\[d1\]"):

@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from . import __version__
 from .config import RunConfig, load_run_config
 from .data import Dataset, load_dataset, write_processed
@@ -20,7 +19,14 @@ from .errors import InputError, Problem
 from .framework import Framework, load_framework
 from .io import csv_writer, excel_writer, write_files
 from .labels import localise
-from .scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS, ScoreResult, ScoringOptions, score_year
+from .scoring import (
+    AGGREGATIONS,
+    MISSING_POLICIES,
+    NORMALISATIONS,
+    ScoreResult,
+    ScoringOptions,
+    score_year,
+)
 
 EXIT_USER_ERROR = 2
 MAX_SHOWN = 60
@@ -319,7 +325,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     comparison = compare(ds, year, scenarios)
     with tqdm(total=args.draws, unit="draw", unit_scale=True, disable=args.quiet, file=sys.stderr, desc="Monte Carlo") as bar:
         sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers, progress=bar.update)
-    bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options)
+    # exact bounds need a score linear in the weights (weighted arithmetic aggregation)
+    linear = mc_scenario.options.aggregation == "arithmetic"
+    bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options) if linear else None
     seconds = time.perf_counter() - t0
 
     lang = cfg.lang
@@ -330,16 +338,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             (out / f"scenarios_kendall_{year}.csv", csv_writer(comparison.kendall.reset_index(names="scenario"))),
             (out / f"simulation_{year}_{sim.scenario}.csv", csv_writer(localise(sim.units, fw, lang))),
             (out / f"simulation_cities_{year}_{sim.scenario}.csv", csv_writer(localise(sim.cities, fw, lang))),
-            (out / f"rank_bounds_{year}.csv", csv_writer(localise(bounds, fw, lang))),
         ]
+        + ([(out / f"rank_bounds_{year}.csv", csv_writer(localise(bounds, fw, lang)))] if bounds is not None else [])
     )
     en = lang == "en"
     print(f"{len(scenarios)} scenarios compared; Kendall's tau against '{scenarios[0].id}': "
           + ", ".join(f"{s.id} {comparison.kendall.loc[scenarios[0].id, s.id]:.3f}" for s in scenarios[1:]))
-    print(f"Monte Carlo '{sim.scenario}': {sim.n_draws:,} draws (seed {seed}, noise pool {sim.noise_pool}); exact bounds within ±{args.spread:.0%}; {seconds:.1f} s")
-    units = sim.units.merge(bounds[["code", "best_rank_category", "worst_rank_category"]], on="code")
-    cols = ["name_zh", "name_en", "category", "nominal_rank_category", "median_rank_category", "p05_rank_category",
-            "p95_rank_category", "best_rank_category", "worst_rank_category", "p_bottom"]
+    bounds_note = f"exact bounds within ±{args.spread:.0%}" if linear else (
+        f"no exact bounds: '{mc_scenario.id}' aggregates with '{mc_scenario.options.aggregation}', not linear in the weights")
+    print(f"Monte Carlo '{sim.scenario}': {sim.n_draws:,} draws (seed {seed}, noise pool {sim.noise_pool}); {bounds_note}; {seconds:.1f} s")
+    units = sim.units
+    cols = ["name_zh", "name_en", "category", "nominal_rank_category", "median_rank_category", "p05_rank_category", "p95_rank_category"]
+    if bounds is not None:
+        units = units.merge(bounds[["code", "best_rank_category", "worst_rank_category"]], on="code")
+        cols += ["best_rank_category", "worst_rank_category"]
+    cols.append("p_bottom")
     if city and city in set(units["city"]):
         home = units[units["city"] == city].sort_values("p_bottom", ascending=False)
         title = f"Home city {city}" if en else f"本市 {city}"
@@ -347,11 +360,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(format_table(localise(home[cols], fw, lang), decimals=3, title=title))
         p_last = sim.cities.set_index("city").loc[city, "p_last"]
         print(("P(home city last): " if en else "本市末位概率：") + f"{p_last:.3f}")
-    print(
-        f"best/worst: exact ranks when only the dimension weights move within ±{args.spread:.0%}; the 5-95 % band is sampled under '{sim.scenario}' (weights and noise)"
-        if en else
-        f"最好/最差排名：仅维度权重在 ±{args.spread:.0%} 内变动时的精确界；5%-95% 区间为情景“{mc_scenario.label(lang)}”（权重与数据误差）的抽样结果"
-    )
+    if bounds is not None:
+        print(
+            f"best/worst: exact ranks when only the dimension weights move within ±{args.spread:.0%}; the 5-95 % band is sampled under '{sim.scenario}' (weights and noise)"
+            if en else
+            f"最好/最差排名：仅维度权重在 ±{args.spread:.0%} 内变动时的精确界；5%-95% 区间为情景“{mc_scenario.label(lang)}”（权重与数据误差）的抽样结果"
+        )
     risky = units[units["p_bottom"] > 0.05].sort_values("p_bottom", ascending=False).head(10)
     print()
     print(format_table(localise(risky[cols], fw, lang), decimals=3, title="Bottom-two risk above 5 %" if en else "落入后两名概率超过 5% 的单位"))
@@ -377,14 +391,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  ... and {len(problems) - MAX_SHOWN} more", file=sys.stderr)
         print("nothing was written.", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader went away (e.g. `zhenxing score | head`): not an error
+        sys.stderr.close()
+        return 0
     except OSError as exc:  # cannot write an output (permissions, disk full): the old files are intact
-        print(f"zhenxing: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"zhenxing: error: {exc.filename or 'output'}: {exc.strerror or exc}; nothing half-written, old files kept", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("zhenxing: interrupted; files already complete are kept, nothing is half-written.", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

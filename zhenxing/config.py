@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import InputError, Problem
+from .errors import ProblemList
+from .yamlspec import read_yaml, validate_mapping
 
 DEFAULT_RUN_FILE = Path("params/run.yaml")
 
@@ -38,17 +38,5 @@ def load_run_config(path: str | Path | None = None) -> RunConfig:
         if not DEFAULT_RUN_FILE.is_file():
             return RunConfig()
         path = DEFAULT_RUN_FILE
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), "file not found (expected run defaults such as params/run.yaml)")], "run file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(str(path), f"not valid YAML: {exc}")], "run file unreadable") from None
-    if not isinstance(data, dict):
-        raise InputError([Problem(str(path), "expected a mapping of settings")], "invalid run file")
-    try:
-        return RunConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(f"{path}: {'.'.join(map(str, e['loc']))}", e["msg"]) for e in exc.errors()]
-        raise InputError(problems, f"invalid run file {path}") from None
+    data = read_yaml(path, "run", "params/run.yaml") or {}
+    return validate_mapping(RunConfig, data, str(path), ProblemList(f"invalid run file {path}"))

@@ -28,17 +28,17 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import InputError, Problem, ProblemList
-from .yamlspec import validate_mapping
+from .errors import ProblemList
+from .yamlspec import read_yaml, validate_mapping
 
 WEIGHT_TOLERANCE = 1e-6
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are never meaningful weights, targets or thresholds
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 PerCategory = float | dict[str, float]
@@ -362,19 +362,5 @@ def load_framework(path: str | Path) -> Framework:
 
     Raises :class:`InputError` naming the file and each YAML path at fault.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([_missing(path)], "framework file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        raise InputError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")], "framework file unreadable") from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(str(path), "not UTF-8 text")], "framework file unreadable") from None
+    data = read_yaml(path, "framework", "params/framework.yaml")
     return framework_from_dict(data, str(path))
-
-
-def _missing(path: Path) -> Problem:
-    return Problem(str(path), "file not found (expected a framework YAML file, e.g. params/framework.yaml)")

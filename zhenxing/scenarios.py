@@ -8,7 +8,7 @@ Monte Carlo simulation::
     name_zh: 巩固拓展脱贫攻坚成果权重加倍
     name_en: Poverty consolidation doubled
     description: ...
-    normalisation: goalpost             # goalpost | min_max | z_score | rank | distance_to_target
+    normalisation: goalpost             # goalpost | min_max | rank | distance_to_target
     aggregation: arithmetic             # arithmetic | geometric | topsis
     dimension_multipliers: {poverty: 2} # multiply, then rescale all to the framework's scale
     # or dimension_weights: {industry: 20, ...}  every dimension, in points, summing to the scale
@@ -32,7 +32,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import kendalltau
 
@@ -43,16 +42,17 @@ from .scoring import (
     AGGREGATIONS,
     MISSING_POLICIES,
     NORMALISATIONS,
+    Z_SCORE_REFUSED,
     ScoringOptions,
     score_year,
 )
-from .yamlspec import validate_mapping
+from .yamlspec import read_yaml, validate_mapping
 
 DEFAULT_SCENARIO_DIR = Path("params/scenarios")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class WeightSpread(_Strict):
@@ -171,7 +171,9 @@ def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", def
         return f"{where}: {path}"
 
     def check_method(value: str, allowed: tuple[str, ...], path: str) -> None:
-        if value not in allowed:
+        if value == "z_score":
+            problems.add(at(path), Z_SCORE_REFUSED)
+        elif value not in allowed:
             problems.add(at(path), f"unknown method '{value}' (expected one of {', '.join(allowed)})")
 
     check_method(spec.normalisation, NORMALISATIONS, "normalisation")
@@ -255,10 +257,6 @@ def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", def
         check_method(m, NORMALISATIONS, f"uncertainty.normalisation[{k}]")
     for k, m in enumerate(aggs):
         check_method(m, AGGREGATIONS, f"uncertainty.aggregation[{k}]")
-    if "z_score" in norms and any(a != "arithmetic" for a in aggs):
-        problems.add(at("uncertainty"), "z-scores are unbounded: combine them with arithmetic aggregation only")
-    if spec.normalisation == "z_score" and spec.aggregation != "arithmetic":
-        problems.add(at("aggregation"), "z-scores are unbounded: use arithmetic aggregation")
     problems.raise_if_any()
 
     options = ScoringOptions(
@@ -275,12 +273,7 @@ def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", def
 def load_scenario(path: str | Path, fw: Framework) -> Scenario:
     """Read and validate one scenario YAML file."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), "file not found (expected a scenario YAML file, e.g. params/scenarios/baseline.yaml)")], "scenario file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(str(path), f"not valid YAML: {exc}")], "scenario file unreadable") from None
+    data = read_yaml(path, "scenario", "params/scenarios/baseline.yaml")
     return scenario_from_dict(data, fw, str(path), default_id=path.stem)
 
 

@@ -37,9 +37,16 @@ from .errors import InputError, Problem
 from .framework import Framework
 from .normalise import normalise
 
-NORMALISATIONS = ("goalpost", "min_max", "z_score", "rank", "distance_to_target")
+#: Normalisations the assessment score accepts: each maps a value to an attainment in [0, 1].
+#: z-scores (zhenxing.normalise.z_score) are left out: unbounded standard scores cannot be
+#: floored at 0, graded against point thresholds or read as points.
+NORMALISATIONS = ("goalpost", "min_max", "rank", "distance_to_target")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 MISSING_POLICIES = ("zero", "category_mean")
+Z_SCORE_REFUSED = (
+    "z-scores are unbounded standard scores, not points: they cannot be floored, graded or added to bonus points "
+    "(use min_max or rank for a relative score)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +65,12 @@ class ScoringOptions:
 
     def validate(self, fw: Framework) -> None:
         problems: list[Problem] = []
-        if self.normalisation not in NORMALISATIONS:
+        if self.normalisation == "z_score":
+            problems.append(Problem("normalisation", Z_SCORE_REFUSED))
+        elif self.normalisation not in NORMALISATIONS:
             problems.append(Problem("normalisation", f"unknown method '{self.normalisation}' (expected one of {', '.join(NORMALISATIONS)})"))
         if self.aggregation not in AGGREGATIONS:
             problems.append(Problem("aggregation", f"unknown method '{self.aggregation}' (expected one of {', '.join(AGGREGATIONS)})"))
-        if self.normalisation == "z_score" and self.aggregation != "arithmetic":
-            problems.append(Problem("aggregation", "z-scores are unbounded and can be negative: use them with arithmetic aggregation only"))
         if self.missing is not None and self.missing not in MISSING_POLICIES:
             problems.append(Problem("missing", f"unknown policy '{self.missing}' (expected one of {', '.join(MISSING_POLICIES)})"))
         if self.dimension_weights is not None:
@@ -100,7 +107,7 @@ def attainment(
 
     ``targets`` and ``goalposts`` have shape (n_categories, n_indicators); unit i
     is measured against row ``category_index[i]``. Relative methods (min-max,
-    z-score, rank) compare each unit with all units passed in.
+    rank) compare each unit with all units passed in.
     """
     t = targets[category_index]
     g = goalposts[category_index]

@@ -1,12 +1,14 @@
-"""Validating parsed YAML against a pydantic model, with every problem named by its YAML path."""
+"""Reading YAML files and validating them against a pydantic model, with every problem named by its YAML path."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ProblemList
+from .errors import InputError, Problem, ProblemList
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -45,3 +47,25 @@ def validate_mapping(model: type[Model], data: object, where: str, problems: Pro
         problems.problems = list(dict.fromkeys(problems.problems))  # union members repeat a message
         problems.raise_if_any()
         raise  # unreachable: raise_if_any raised
+
+
+def read_yaml(path: str | Path, what: str, example: str) -> object:
+    """Parse a YAML file; every way it can be unreadable is an :class:`InputError` naming it.
+
+    ``what`` names the file's role ("framework", "scenario", "run"), ``example`` a
+    typical path for the message.
+    """
+    path = Path(path)
+    if not path.is_file():
+        found = "a folder" if path.is_dir() else "nothing"
+        raise InputError([Problem(str(path), f"file not found, {found} there (expected a {what} YAML file, e.g. {example})")], f"{what} file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        raise InputError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")], f"{what} file unreadable") from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), f"not UTF-8 text (byte {exc.start}); save it as UTF-8")], f"{what} file unreadable") from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot be read: {exc.strerror or exc}")], f"{what} file unreadable") from None
