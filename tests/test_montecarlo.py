@@ -149,3 +149,56 @@ def test_sampled_ranks_stay_within_the_exact_bounds_of_the_same_box(demo):
     assert (highest <= bounds["worst_rank_category"].to_numpy()).all()
     # and the box is wide enough that sampling moves many units off their nominal rank
     assert (highest > lowest).sum() > 50
+
+
+def test_draws_follow_the_declared_distributions(demo):
+    """Weights and noise as the scenario declares them (the pandas reference reuses the same draws,
+    so this is checked against the distributions themselves)."""
+    from zhenxing.montecarlo import BLOCK, _block, build_model, noisy_members
+
+    fw, ds, scs = demo
+    base = scs[0]  # Dirichlet concentration 300; noise 2 %, rural income 1 %
+    model = build_model(ds, 2023, base)
+    w = np.concatenate([_block(model, 5, b, 1).dim_w for b in range(4)])  # 4 * 4096 draws
+    share = base.dimension_weights / 100
+    kappa = base.uncertainty.dimension_weights.concentration
+    sd = np.sqrt(share * (1 - share) / (kappa + 1))  # Dirichlet marginal
+    np.testing.assert_allclose(w.sum(axis=1), 100)
+    assert (np.abs(w.mean(axis=0) / 100 - share) < 4 * sd / np.sqrt(len(w))).all()
+    np.testing.assert_allclose((w / 100).std(axis=0), sd, rtol=0.05)
+
+    noisy = noisy_members(model, 5, 0, 3000)
+    x = model.values
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = noisy / x - 1
+    lo = np.array([i.valid_range[0] for i in fw.indicators])
+    hi = np.array([i.valid_range[1] for i in fw.indicators])
+    with np.errstate(invalid="ignore"):
+        inside = np.all(noisy > lo, axis=0) & np.all(noisy < hi, axis=0) & (np.abs(x) > 1)  # never clipped, not missing
+    j_income = fw.indicator_ids.index("rural_income")
+    np.testing.assert_allclose(rel[:, inside[:, j_income], j_income].std(), 0.01, rtol=0.05)
+    others = inside.copy()
+    others[:, j_income] = False
+    np.testing.assert_allclose(rel[:, others].std(), 0.02, rtol=0.05)
+    # a member is the same whatever pool it is built in
+    np.testing.assert_array_equal(noisy_members(model, 5, 700, 703), noisy[700:703])
+
+    box = scenario(fw, dimension_weights={"kind": "box", "spread": 0.3})
+    wb = _block(build_model(ds, 2023, box), 5, 0, 1).dim_w
+    np.testing.assert_allclose(wb.sum(axis=1), 100)
+    ratio = wb / box.dimension_weights
+    # renormalised uniform ±30 %: every weight ratio within [0.7, 1.3] times the renormalising factor
+    assert ratio.min() > 0.7 / 1.3 and ratio.max() < 1.3 / 0.7
+    assert len(wb) == BLOCK
+
+
+def test_the_noise_pool_grows_with_the_draws(demo):
+    from zhenxing.montecarlo import POOL_BYTES, build_model, pool_size
+
+    fw, ds, scs = demo
+    model = build_model(ds, 2023, scs[0])
+    assert pool_size(model, 5000, None) == 5000  # one member per draw
+    big = pool_size(model, 10**7, None)
+    assert 1000 < big < 10**7 and big * 100 * 8 * 8 <= POOL_BYTES  # capped by memory
+    assert pool_size(model, 10**7, 64) == 64
+    assert pool_size(build_model(ds, 2023, scenario(fw)), 10**6, None) == 1  # no noise, no pool

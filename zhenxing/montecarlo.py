@@ -11,11 +11,14 @@ How it stays fast
 * Draws are computed as arrays, a chunk of draws at a time, never one pandas
   rebuild per draw. Scores come from the library's own normalisation and
   aggregation functions called on batched arrays.
-* Noise enters through a *pool* of ``noise_pool`` independent noisy copies of
-  the data, each normalised and aggregated to dimension attainments once; each
-  draw pairs its own weights with one pool member drawn at random. With
-  independent weights and noise this samples the same joint distribution, with
-  the noise represented by ``noise_pool`` realisations (default 1024).
+* Noise enters through a *pool* of independent noisy copies of the data, each
+  normalised and aggregated to dimension attainments once; each draw pairs its
+  own weights with one pool member drawn at random. With independent weights
+  and noise this samples the same joint distribution. By default the pool has
+  one member per draw up to :data:`POOL_BYTES` of memory (10,485 members for
+  the demo province); beyond that, draws share members, and the noise part of
+  a probability's error no longer shrinks with more draws (its standard error
+  is about that of ``noise_pool`` independent draws).
 * Random numbers are generated per fixed block of :data:`BLOCK` draws from
   ``SeedSequence(seed, spawn_key=(block,))``; every count is an integer and
   the sum of totals is kept in integer fixed point. The result for
@@ -45,7 +48,10 @@ from .scoring import attainment, competition_rank, fill_missing, score_arrays
 
 BLOCK = 4096
 DEFAULT_CHUNK = 16384
-DEFAULT_NOISE_POOL = 1024
+#: Noise-pool members are generated this many at a time, each block from its own stream.
+MEMBER_BLOCK = 512
+#: Memory the noise pool may take when its size is not given (one member per draw up to this).
+POOL_BYTES = 64 * 2**20
 #: Totals are summed as integers in units of 2**-32 points: exact for 10**7 draws of scores up to 200.
 FIXED_BITS = 32
 
@@ -145,20 +151,42 @@ def _tie_uniforms(seed: int, b: int, stream: int, width: int) -> np.ndarray:
     return rng.random((BLOCK, width))
 
 
-def noisy_values(model: Model, seed: int, noise_pool: int) -> np.ndarray:
-    """The noise pool: ``(K, n, m)`` copies x (1 + σ ε), clipped to the valid ranges.
+def noisy_members(model: Model, seed: int, first: int, stop: int) -> np.ndarray:
+    """Noise-pool members ``first..stop-1``: ``(k, n, m)`` copies x (1 + σ ε), clipped to the valid ranges.
 
-    Member 0 is always the data without noise when the scenario has no noise.
+    Member k's noise comes from the stream of its member block
+    (``SeedSequence(seed, spawn_key=(2**31, k // MEMBER_BLOCK))``), so a member is
+    the same whatever the pool size or the order in which members are built.
+    Without noise in the scenario there is one member: the data themselves.
     """
     unc = model.scenario.uncertainty
     if not unc.has_noise:
         return model.values[None]
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(2**31,))))
     lo = np.array([i.valid_range[0] for i in model.framework.indicators])
     hi = np.array([i.valid_range[1] for i in model.framework.indicators])
-    eps = rng.standard_normal((noise_pool, *model.values.shape))
-    noisy = model.values * (1.0 + unc.noise * eps)
-    return np.clip(noisy, lo, hi)
+    out = np.empty((stop - first, *model.values.shape))
+    for blk in range(first // MEMBER_BLOCK, (stop - 1) // MEMBER_BLOCK + 1):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(2**31, blk))))
+        # single precision is ample for a relative error of a few per cent, and twice as fast
+        eps = rng.standard_normal((MEMBER_BLOCK, *model.values.shape), dtype=np.float32)
+        a, b = max(first, blk * MEMBER_BLOCK), min(stop, (blk + 1) * MEMBER_BLOCK)
+        part = eps[a - blk * MEMBER_BLOCK : b - blk * MEMBER_BLOCK]
+        out[a - first : b - first] = np.clip(model.values * (1.0 + unc.noise * part), lo, hi)
+    return out
+
+
+def pool_size(model: Model, n_draws: int, noise_pool: int | None) -> int:
+    """Members in the noise pool: as asked, else one per draw up to :data:`POOL_BYTES` of pool."""
+    unc = model.scenario.uncertainty
+    if not unc.has_noise:
+        return 1
+    if noise_pool is not None:
+        return noise_pool
+    n, m = model.values.shape
+    per_member = 8 * n * len(unc.normalisations) * (
+        m if unc.indicator_weights is not None else len(model.framework.dimensions) * len(unc.aggregations)
+    )
+    return int(max(1, min(n_draws, POOL_BYTES // per_member)))
 
 
 def attainment_pool(model: Model, noisy: np.ndarray) -> np.ndarray:
@@ -168,9 +196,9 @@ def attainment_pool(model: Model, noisy: np.ndarray) -> np.ndarray:
     policy = sc.options.missing or fw.missing_values
     out = np.empty((len(sc.uncertainty.normalisations), *noisy.shape))
     for a, method in enumerate(sc.uncertainty.normalisations):
-        for k in range(noisy.shape[0]):
-            raw = attainment(noisy[k], model.category_index, fw.targets, fw.goalposts, fw.higher_is_better, method)
-            out[a, k] = fill_missing(raw, model.category_index, policy)
+        # all members at once: relative methods take their statistics per member (over units)
+        raw = attainment(noisy, model.category_index, fw.targets, fw.goalposts, fw.higher_is_better, method)
+        out[a] = fill_missing(raw, model.category_index, policy)
     return out
 
 
@@ -185,6 +213,38 @@ def dimension_pool(model: Model, att: np.ndarray) -> np.ndarray:
             cols = fw.dimension_of_indicator == d
             out[:, g, :, :, d] = aggregate(method, att[..., cols], sc.indicator_weights[cols])
     return out
+
+
+def build_pool(model: Model, seed: int, size: int, workers: int = 1) -> np.ndarray:
+    """The pool the draws pick from, built :data:`MEMBER_BLOCK` members at a time (bounded memory).
+
+    Indicator attainments ``(n_norm, K, n, m)`` when indicator weights vary per
+    draw, else dimension attainments ``(n_norm, n_agg, K, n, D)``. Member blocks
+    are independent, so ``workers`` threads share them; the pool is the same.
+    """
+    unc = model.scenario.uncertainty
+    per_draw_weights = unc.indicator_weights is not None
+    n, m = model.values.shape
+    last = (len(unc.normalisations), size, n, m) if per_draw_weights else (
+        len(unc.normalisations), len(unc.aggregations), size, n, len(model.framework.dimensions))
+    pool = np.empty(last)
+
+    def fill(first: int) -> None:
+        stop = min(size, first + MEMBER_BLOCK)
+        att = attainment_pool(model, noisy_members(model, seed, first, stop))
+        if per_draw_weights:
+            pool[:, first:stop] = att
+        else:
+            pool[:, :, first:stop] = dimension_pool(model, att)
+
+    starts = range(0, size, MEMBER_BLOCK)
+    if workers > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            list(ex.map(fill, starts))
+    else:
+        for first in starts:
+            fill(first)
+    return pool
 
 
 # ---------------------------------------------------------------------------
@@ -364,7 +424,7 @@ def simulate(
     seed: int = 20231,
     chunk_size: int = DEFAULT_CHUNK,
     workers: int | None = None,
-    noise_pool: int = DEFAULT_NOISE_POOL,
+    noise_pool: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Run ``n_draws`` draws of ``scenario`` for ``year`` (see the module docstring).
@@ -377,15 +437,13 @@ def simulate(
         problems.append(Problem("draws", f"expected at least 1 draw, got {n_draws}"))
     if chunk_size < 1:
         problems.append(Problem("chunk_size", f"expected a positive chunk size, got {chunk_size}"))
-    if noise_pool < 1:
+    if noise_pool is not None and noise_pool < 1:
         problems.append(Problem("noise_pool", f"expected a positive pool size, got {noise_pool}"))
     if problems:
         raise InputError(problems, "invalid simulation settings")
     model = build_model(dataset, year, scenario)
-    noisy = noisy_values(model, seed, noise_pool)
-    att = attainment_pool(model, noisy)
-    pool = att if scenario.uncertainty.indicator_weights is not None else dimension_pool(model, att)
-    K = noisy.shape[0]
+    K = pool_size(model, n_draws, noise_pool)
+    pool = build_pool(model, seed, K, workers=max(1, workers or (os.cpu_count() or 1)))
     bounds = [(s, min(s + chunk_size, n_draws)) for s in range(0, n_draws, chunk_size)]
     workers = max(1, min(workers or (os.cpu_count() or 1), len(bounds)))
     n = model.n_units
@@ -444,7 +502,7 @@ def simulate(
 
 
 def reference_simulate(
-    dataset: Dataset, year: int, scenario: Scenario, n_draws: int, seed: int = 20231, noise_pool: int = DEFAULT_NOISE_POOL
+    dataset: Dataset, year: int, scenario: Scenario, n_draws: int, seed: int = 20231, noise_pool: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The same draws, each scored by rebuilding the pandas path (:func:`score_year`).
 
@@ -456,7 +514,8 @@ def reference_simulate(
     from .scoring import ScoringOptions, score_year
 
     model = build_model(dataset, year, scenario)
-    noisy = noisy_values(model, seed, noise_pool)
+    K = pool_size(model, n_draws, noise_pool)
+    noisy = noisy_members(model, seed, 0, K)
     fw = model.framework
     unc = scenario.uncertainty
     n = model.n_units
@@ -470,7 +529,7 @@ def reference_simulate(
     k = fw.warning_talk.per_category
     sizes = np.bincount(model.category_index)
     for draw in range(n_draws):
-        b = _block(model, seed, draw // BLOCK, noisy.shape[0])
+        b = _block(model, seed, draw // BLOCK, K)
         r = draw % BLOCK
         member = noisy[b.pool[r]]
         long = pd.DataFrame({

@@ -116,7 +116,10 @@ def attainment(
 
 def fill_missing(a: np.ndarray, category_index: np.ndarray, policy: str) -> np.ndarray:
     """Replace NaN attainments: ``zero`` → 0; ``category_mean`` → mean of the unit's
-    category on that indicator (0 if the whole category is missing)."""
+    category on that indicator (0 if the whole category is missing).
+
+    ``a`` has shape (..., n_units, n_indicators); leading axes are independent copies.
+    """
     out = a.copy()
     miss = np.isnan(out)
     if not miss.any():
@@ -127,10 +130,10 @@ def fill_missing(a: np.ndarray, category_index: np.ndarray, policy: str) -> np.n
     if policy == "category_mean":
         for c in np.unique(category_index):
             rows = category_index == c
-            block = out[rows]
-            counts = (~np.isnan(block)).sum(axis=0)
-            means = np.where(counts > 0, np.nansum(block, axis=0) / np.maximum(counts, 1), 0.0)
-            out[rows] = np.where(np.isnan(block), means, block)
+            block = out[..., rows, :]
+            counts = (~np.isnan(block)).sum(axis=-2, keepdims=True)
+            means = np.where(counts > 0, np.nansum(block, axis=-2, keepdims=True) / np.maximum(counts, 1), 0.0)
+            out[..., rows, :] = np.where(np.isnan(block), means, block)
         return out
     raise ValueError(f"unknown missing-value policy {policy!r}")
 
