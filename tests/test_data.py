@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import subprocess
+import sys
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
-from zhenxing.data import load_dataset, write_processed
+from zhenxing.data import load_dataset, read_table, write_processed
 from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
 
-from .conftest import TINY_VALUES
+from .conftest import ROOT, TINY_REGISTER, TINY_VALUES
 
 
 def load(files, values_text: str | None = None, register_text: str | None = None):
@@ -150,3 +155,152 @@ def test_write_processed_is_atomic_and_leaves_no_temp_files(tiny_files, tmp_path
     back = pd.read_csv(paths[1])
     assert len(back) == len(ds.values)
     assert len(ds.input_hash()) == 64
+
+
+# ---------------------------------------------------------------------------
+# review fixes: Excel cells as shown, Excel errors, a broken register, row numbers
+# ---------------------------------------------------------------------------
+
+
+def write_xlsx(path, rows, formats=None):
+    """A workbook whose first sheet holds ``rows``; ``formats`` maps (row, col) (1-based) to a number format."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for (r, c), fmt in (formats or {}).items():
+        ws.cell(row=r, column=c).number_format = fmt
+    wb.save(path)
+    return path
+
+
+def cli(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "zhenxing", *args], check=False, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_excel_percentage_cells_are_read_as_shown(tiny_files):
+    # i1 as Excel percentages: 0.75 shown as "75.0%" is 75 (the indicator's unit is %)
+    rows = [["code", "year", "i1", "i2", "i3", "title", "cases"],
+            ["U1", 2023, 0.75, 2.5, 15000, 1, 0],
+            ["U2", 2023, 1, 1.8, 25000, 2, 6],
+            ["U3", 2023, 0.6, None, 10000, 0, 0],
+            ["U4", 2023, 0.8, 3.0, 12000, 0, 0]]
+    xlsx = write_xlsx(tiny_files["dir"] / "values.xlsx", rows, {(r, 3): "0.0%" for r in range(2, 6)})
+    fw = load_framework(tiny_files["framework"])
+    ds = load_dataset(fw, tiny_files["register"], xlsx)
+    pd.testing.assert_frame_equal(ds.values, load(tiny_files).values)
+
+
+def test_excel_cells_become_the_text_the_csv_path_gives(tmp_path):
+    rows = [["code", "n", "pct", "when", "flag", "big"],
+            ["990102", 2023, 0.972, datetime.datetime(2023, 6, 30), True, 1e16],
+            [990103, 2023.0, 0.0123, datetime.date(2024, 1, 2), False, 0.1],
+            [None, 97.2, 1, datetime.datetime(2023, 6, 30, 8, 15), "是", -3.5],
+            ["x", 12, 0.5, "text", None, 3],
+            ["y", 13, 0.8320000000000002, "", None, 4]]
+    fmts = {(2, 3): "0.0%", (3, 3): "0.00%", (4, 3): "0%", (5, 3): '0"%"', (6, 3): "[Red]0.0%;-0.0%", (3, 6): "General"}
+    path = write_xlsx(tmp_path / "t.xlsx", rows, fmts)
+    df = read_table(path, "test")
+    assert list(df.columns) == ["code", "n", "pct", "when", "flag", "big"]
+    # % formats read as shown (not 97.19999999999999 or 83.20000000000002); a quoted "%" is only text
+    assert df["pct"].tolist() == ["97.2", "1.23", "100", "0.5", "83.2"]
+    assert df["when"].tolist() == ["2023-06-30", "2024-01-02", "2023-06-30T08:15:00", "text", ""]
+    assert list(df.index) == [2, 3, 4, 5, 6]  # spreadsheet row numbers
+    assert not df.isna().any().any()
+    # everything but percentages and dates exactly as pandas read it before
+    old = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    for col in ("code", "n", "flag", "big"):
+        assert df[col].tolist() == old[col].tolist(), col
+
+
+def test_excel_error_cells_are_reported_once_with_file_row_and_column(tiny_files, tmp_path):
+    reg_rows = [r.split(",") for r in TINY_REGISTER.strip().splitlines()]
+    reg_rows[2][6] = "#N/A"  # U2's is_district: row 3, column G
+    reg_rows[3][1] = "#N/A"  # U3's name_zh
+    reg = write_xlsx(tmp_path / "register.xlsx", reg_rows)
+    val_rows = [["code", "indicator", "year", "value"]]
+    for line in to_long(TINY_VALUES).strip().splitlines()[1:]:
+        code, ind, year, v = line.split(",")
+        val_rows.append([code, ind, int(year), float(v) if v else None])
+    val_rows[3][3] = "#DIV/0!"  # U1's i3: row 4
+    val_rows[5][2] = "#REF!"  # U1's cases: row 6, the year
+    vals = write_xlsx(tmp_path / "values.xlsx", val_rows)
+    fw = load_framework(tiny_files["framework"])
+    with pytest.raises(InputError) as info:
+        load_dataset(fw, reg, vals)
+    got = [str(p) for p in info.value.problems]
+    assert got == [
+        f"{reg}, row 3, column 'is_district': Excel error #N/A (expected a value)",
+        f"{reg}, row 4, column 'name_zh': Excel error #N/A (expected a value)",
+        f"{vals}, row 4, column 'value': Excel error #DIV/0! (expected a value)",
+        f"{vals}, row 6, column 'year': Excel error #REF! (expected a value)",
+    ]
+    out = tmp_path / "out"
+    r = cli("run", "--framework", str(tiny_files["framework"]), "--register", str(reg), "--values", str(vals), "--out", str(out))
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"{reg}, row 3, column 'is_district': Excel error #N/A (expected a value)" in r.stderr
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_error_texts_from_excel_in_a_csv_are_reported_too(tiny_files):
+    text = problems(tiny_files, TINY_VALUES.replace("15000", "#VALUE!"))
+    assert f"{tiny_files['values']}, row 2, column 'i3': Excel error #VALUE! (expected a value)" in text
+    assert "found text" not in text
+
+
+def test_a_register_missing_a_column_does_not_flood_the_report(tiny_files, tmp_path):
+    reg = "\n".join(",".join(c for k, c in enumerate(line.split(",")) if k != 5) for line in TINY_REGISTER.strip().splitlines()) + "\n"
+    text = problems(tiny_files, register_text=reg)
+    assert text.splitlines() == [f"{tiny_files['register']}: missing column(s) category (expected code, name_zh, name_en, city, city_en, category, is_district, joined)"]
+    # the demo: one problem, not one per value row
+    demo = pd.read_csv(ROOT / "data/raw/demo_register_synthetic.csv", dtype=str, keep_default_na=False).drop(columns="category")
+    demo.loc[3, "code"] = demo.loc[2, "code"]  # the columns that are there are still checked
+    path = tmp_path / "register.csv"
+    demo.to_csv(path, index=False)
+    fw = load_framework(ROOT / "params/framework.yaml")
+    with pytest.raises(InputError) as info:
+        load_dataset(fw, path, ROOT / "data/raw/demo_values_synthetic.csv")
+    got = [str(p) for p in info.value.problems]
+    assert len(got) == 2
+    assert "missing column(s) category" in got[0]
+    assert f"{path}, row 5, column 'code': duplicate unit code" in got[1]
+    # the values are still checked for their own problems
+    text = problems(tiny_files, TINY_VALUES.replace("15000", "lots"), reg)
+    assert "row 2, column 'i3': expected a number, found text 'lots'" in text and "unknown unit code" not in text
+
+
+def test_one_problem_per_cause(tiny_files):
+    # an unknown code in the wide layout: one problem, not one per indicator column
+    text = problems(tiny_files, TINY_VALUES + "U9,2023,60,2.0,10000,0,0\nU9,2022,60,2.0,10000,0,0\n")
+    assert text.count("unknown unit code 'U9'") == 1
+    assert f"{tiny_files['values']}, row 6, column 'code': unknown unit code 'U9' (not in the register; also in row 7)" in text
+    # a bad value is not also reported as a missing indicator
+    text = problems(tiny_files, TINY_VALUES.replace("15000", "lots"))
+    assert text.splitlines() == [f"{tiny_files['values']}, row 2, column 'i3': expected a number, found text 'lots'"]
+    # a unit whose joining year is unreadable is not also reported as lacking values
+    reg = "\n".join(TINY_REGISTER.strip().splitlines()).replace("U4,丁区,Ding,Y市,Y,b,1,2020", "U4,丁区,Ding,Y市,Y,b,1,soon") + "\n"
+    vals = "\n".join(line for line in TINY_VALUES.splitlines() if not line.startswith("U4")) + "\n"
+    text = problems(tiny_files, vals, reg)
+    assert text.splitlines() == [f"{tiny_files['register']}, row 5, column 'joined': expected the year the unit joined the assessment (e.g. 2021), found 'soon'"]
+
+
+def test_blank_lines_keep_spreadsheet_row_numbers(tiny_files):
+    lines = TINY_VALUES.replace("15000", "lots").replace("12000", "many").splitlines()
+    vals = "\n".join(lines[:2] + ["", ",,,,,,"] + lines[2:]) + "\n\n"
+    text = problems(tiny_files, vals)
+    assert text.splitlines() == [
+        f"{tiny_files['values']}, row 2, column 'i3': expected a number, found text 'lots'",
+        f"{tiny_files['values']}, row 7, column 'i3': expected a number, found text 'many'",
+    ]
+    ds = load(tiny_files, "\n".join(TINY_VALUES.splitlines()[:3] + [""] + TINY_VALUES.splitlines()[3:]) + "\n")
+    pd.testing.assert_frame_equal(ds.values, load(tiny_files, TINY_VALUES).values)
+
+
+def test_numbers_with_thousands_separators(tiny_files):
+    ds = load(tiny_files, TINY_VALUES.replace("15000", '"15,000"'))
+    assert ds.year(2023).values[0, 2] == 15000
+    text = problems(tiny_files, TINY_VALUES.replace("2.5", '"2,5"').replace("25000", "inf"))
+    assert "row 2, column 'i2': expected a number, found text '2,5'" in text  # not 25
+    assert "row 3, column 'i3': expected a finite number, found 'inf'" in text

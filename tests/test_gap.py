@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from zhenxing.data import load_dataset
@@ -222,5 +223,81 @@ def test_schedule_table_from_a_file(demo, tmp_path):
     with pytest.raises(InputError) as info:
         load_ytd(bad, ds)
     text = "\n".join(map(str, info.value.problems))
-    assert "row 2, column 'code': unknown unit code 'X'" in text
-    assert "expected numbers in year, month and value" in text
+    assert f"{bad}, row 2, column 'code': unknown unit code 'X' (not in the register)" in text
+    assert f"{bad}, row 2, column 'month': expected a month 1..12, found '14'" in text
+    assert f"{bad}, row 2, column 'value': expected a number, found text 'abc'" in text
+
+
+def ytd_problems(ds, tmp_path, body: str) -> list[str]:
+    path = tmp_path / "ytd.csv"
+    path.write_text("code,indicator,year,month,value\n" + body, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_ytd(path, ds)
+    return [str(p).replace(f"{path}, ", "") for p in info.value.problems]
+
+
+def test_ytd_values_are_checked_like_the_main_values(demo, tmp_path):
+    ds, _ = demo
+    got = ytd_problems(ds, tmp_path, (
+        "990123,tap_water,2023,6,250\n"        # row 2: impossible percentage
+        "990123,tap_water,2023,6,80\n"         # row 3: the same report again, with another value
+        "990123,rural_income,2023,6,inf\n"     # row 4: not finite
+        "990123,grain_task,2023,6,nan\n"       # row 5: no value
+        "990123,sewage_treatment,2023,6,60\n"  # row 6
+        "990123,sewage_treatment,2023,6,61\n"  # row 7: same unit, indicator, year and month again
+        "990123,sewage_treatment,2023,twelve,61\n"  # row 8
+        "990123,return_to_poverty,2023,6,1\n"  # row 9: not an indicator
+    ))
+    assert got == [
+        "row 2, column 'value': 250 % for 'tap_water' is impossible (expected a value in [0, 100])",
+        "row 3: duplicate year-to-date value for unit '990123', indicator 'tap_water', 2023 month 6 (first at row 2)",
+        "row 4, column 'value': expected a finite number, found 'inf'",
+        "row 5, column 'value': no value (expected the year-to-date value; leave out what was not reported)",
+        "row 7: duplicate year-to-date value for unit '990123', indicator 'sewage_treatment', 2023 month 6 (first at row 6)",
+        "row 8, column 'month': expected a month 1..12, found 'twelve'",
+        "row 9, column 'indicator': unknown indicator id 'return_to_poverty' (not an indicator of the framework)",
+    ]
+
+
+def test_ytd_reads_numbers_as_the_main_values_do(demo, tmp_path):
+    ds, _ = demo
+    path = tmp_path / "ytd.csv"
+    path.write_text('code,indicator,year,month,value\n990123,rural_income,2023,6,"21,234"\n990123,tap_water,2023,6,91.5%\n', encoding="utf-8")
+    table = load_ytd(path, ds)
+    assert table["value"].tolist() == [21234.0, 91.5]
+    assert table.columns.tolist() == ["code", "indicator", "year", "month", "value"]
+
+
+def test_ytd_excel_errors_are_reported(demo, tmp_path):
+    import openpyxl
+
+    ds, _ = demo
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["code", "indicator", "year", "month", "value"])
+    ws.append(["990123", "tap_water", 2023, 6, "#N/A"])
+    ws.append([990123, "tap_water", 2023, 9, 0.915])
+    ws.cell(row=3, column=5).number_format = "0.0%"
+    path = tmp_path / "ytd.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError) as info:
+        load_ytd(path, ds)
+    assert [str(p) for p in info.value.problems] == [f"{path}, row 2, column 'value': Excel error #N/A (expected a value)"]
+    ws.delete_rows(2)
+    wb.save(path)
+    assert load_ytd(path, ds)["value"].tolist() == [pytest.approx(91.5)]
+
+
+def test_schedule_table_takes_the_last_report_of_the_latest_month(demo):
+    ds, res = demo
+    code = "990123"
+    g = county_gap(ds, code, 2023, result=res)
+    # hand-built (load_ytd refuses duplicates): many rows in the same month, the last one in the table counts
+    n = 100
+    months = np.random.default_rng(0).choice([3, 6], n)
+    months[-1] = 3
+    ytd = pd.DataFrame({"code": code, "indicator": "tap_water", "year": 2023, "month": months, "value": np.arange(n) * 0.5})
+    last = ytd[ytd["month"] == 6]["value"].iloc[-1]
+    table = schedule_table(g, ds, ytd).set_index("indicator")
+    assert table.loc["tap_water", "month"] == 6
+    assert table.loc["tap_water", "ytd"] == last

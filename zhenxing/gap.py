@@ -55,7 +55,20 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .data import Dataset, YearData, read_table
+from .data import (
+    Dataset,
+    YearData,
+    _Cells,
+    _first_row,
+    _not_a_number,
+    _parse_int,
+    _parse_number,
+    _sheet_rows,
+    _unknown_codes,
+    _unusable_cells,
+    _value_problem,
+    read_table,
+)
 from .errors import InputError, Problem, ProblemList
 from .scoring import (
     ScoreResult,
@@ -434,32 +447,77 @@ YTD_COLUMNS = ["code", "indicator", "year", "month", "value"]
 
 
 def load_ytd(path: str | Path, dataset: Dataset) -> pd.DataFrame:
-    """Read year-to-date values ``code, indicator, year, month, value`` (CSV or .xlsx)."""
+    """Read year-to-date values ``code, indicator, year, month, value`` (CSV or .xlsx).
+
+    Checked as the main values are (:mod:`zhenxing.data`): cells read the same
+    way (Excel percentages as shown, ``1,234``), Excel errors reported, known
+    unit codes and indicator ids, a month 1..12, a finite value within the
+    indicator's valid range, and no repeated ``(code, indicator, year, month)``.
+    Every value is required (a row is a report). Raises one
+    :class:`InputError` listing every problem with its file, row and column.
+    """
+    source = str(path)
     raw = read_table(path, "year-to-date values")
     problems = ProblemList("invalid year-to-date values")
+    raw, bad = _unusable_cells(raw, source, problems)
     missing = [c for c in YTD_COLUMNS if c not in raw.columns]
     if missing:
-        problems.add(str(path), f"missing column(s) {', '.join(missing)} (expected {', '.join(YTD_COLUMNS)})")
+        problems.add(source, f"missing column(s) {', '.join(missing)} (expected {', '.join(YTD_COLUMNS)})")
         problems.raise_if_any()
-    codes = set(dataset.register["code"])
-    ids = set(dataset.framework.indicator_ids)
-    rows = []
+    fw = dataset.framework
+    indicators = fw.indicator_by_id
+    cells = _Cells(source, problems, bad)
+    rows = _sheet_rows(raw)
+    unknown = _unknown_codes(raw["code"].to_numpy(), rows, set(dataset.register["code"]), bad)
+    seen: dict[tuple[str, str, int, int], int] = {}
+    out = []
     for k, rec in enumerate(raw[YTD_COLUMNS].itertuples(index=False)):
-        where = f"{path}, row {k + 2}"
-        if rec.code not in codes:
-            problems.add(f"{where}, column 'code'", f"unknown unit code '{rec.code}'")
-        if rec.indicator not in ids:
-            problems.add(f"{where}, column 'indicator'", f"unknown indicator id '{rec.indicator}'")
-        try:
-            year, month, value = int(rec.year), int(rec.month), float(rec.value)
-            if not 1 <= month <= 12:
-                problems.add(f"{where}, column 'month'", f"expected a month 1..12, found {month}")
-        except ValueError:
-            problems.add(where, f"expected numbers in year, month and value, found '{rec.year}', '{rec.month}', '{rec.value}'")
-            continue
-        rows.append((rec.code, rec.indicator, year, month, value))
+        r = int(rows[k])
+        ok = True
+        if rec.code in unknown or (r, "code") in bad:
+            first, what = unknown.get(rec.code, (None, ""))
+            if first == r:
+                cells.add(r, "code", what)
+            ok = False
+        if rec.indicator not in indicators:
+            cells.add(r, "indicator", f"unknown indicator id '{rec.indicator}' (not an indicator of the framework)")
+            ok = False
+        year = _parse_int(rec.year)
+        if year is None:
+            cells.add(r, "year", f"expected a year such as 2023, found '{rec.year}'")
+            ok = False
+        month = _parse_int(rec.month)
+        if month is None or not 1 <= month <= 12:
+            cells.add(r, "month", f"expected a month 1..12, found '{rec.month}'")
+            ok = False
+        value = _parse_number(rec.value)
+        if (r, "value") in bad:
+            ok = False
+        elif value is None:
+            cells.add(r, "value", _not_a_number(rec.value))
+            ok = False
+        elif math.isnan(value):
+            cells.add(r, "value", "no value (expected the year-to-date value; leave out what was not reported)")
+            ok = False
+        elif rec.indicator in indicators and (what := _value_problem(fw, rec.indicator, value)) is not None:
+            cells.add(r, "value", what)
+            ok = False
+        names_its_cell = rec.code not in unknown and (r, "code") not in bad and rec.indicator in indicators
+        if (
+            names_its_cell
+            and year is not None
+            and month is not None
+            and 1 <= month <= 12
+            and (first := _first_row(seen, (rec.code, rec.indicator, year, month), r)) is not None
+        ):
+            cells.add_row(
+                r, f"duplicate year-to-date value for unit '{rec.code}', indicator '{rec.indicator}', {year} month {month} (first at row {first})"
+            )
+            ok = False
+        if ok:
+            out.append((rec.code, rec.indicator, year, month, value))
     problems.raise_if_any()
-    return pd.DataFrame(rows, columns=YTD_COLUMNS)
+    return pd.DataFrame(out, columns=YTD_COLUMNS)
 
 
 def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.DataFrame:
@@ -473,7 +531,7 @@ def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.Da
     sub = ytd[(ytd["code"] == gap.code) & (ytd["year"] == gap.year)]
     if sub.empty:
         return pd.DataFrame(columns=["indicator", "month", "baseline", "target", "ytd", "expected", "progress", "calendar", "status"])
-    sub = sub.sort_values("month").groupby("indicator", sort=False).tail(1)
+    sub = sub.sort_values("month", kind="stable").groupby("indicator", sort=False).tail(1)  # the last report of the latest month
     ind = gap.indicators.set_index("indicator")
     out = []
     for rec in sub.itertuples(index=False):
