@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import RunConfig, load_run_config
-from .data import Dataset, load_dataset, write_processed
+from .data import Dataset, load_dataset, processed_files, write_processed
 from .display import format_table
 from .errors import InputError, Problem
 from .framework import Framework, load_framework
@@ -203,7 +203,7 @@ def _home_city_summary(result: ScoreResult, city: str, lang: str) -> str:
     return format_table(localise(home[cols], fw, lang), title=title)
 
 
-def _write_scores(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> list[Path]:
+def _score_files(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> list:
     fw = result.framework
     y = result.year
     tables = {
@@ -216,7 +216,7 @@ def _write_scores(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> li
         jobs += [(out_dir / f"{name}_{y}.csv", csv_writer(df)) for name, df in tables.items()]
     if fmt in ("xlsx", "both"):
         jobs.append((out_dir / f"scores_{y}.xlsx", excel_writer(tables)))
-    return write_files(jobs)
+    return jobs
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -234,8 +234,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     options.validate(fw)
     year = cfg.year if cfg.year is not None else ds.years[-1]
     result = score_year(ds, year, options)  # everything computed before anything is written
-    written = write_processed(ds, cfg.processed_dir)
-    written += _write_scores(result, cfg.processed_dir, cfg.lang, args.format)
+    # one atomic set: the tidy inputs and the scores are replaced together or not at all
+    written = write_files(processed_files(ds, cfg.processed_dir) + _score_files(result, cfg.processed_dir, cfg.lang, args.format))
     _print_validation(ds, [])
     if not args.quiet:
         print()

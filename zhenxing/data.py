@@ -45,7 +45,7 @@ import pandas as pd
 
 from .errors import InputError, Problem, ProblemList
 from .framework import Framework
-from .io import csv_writer, write_files
+from .io import Writer, csv_writer, write_files
 
 REGISTER_COLUMNS = ["code", "name_zh", "name_en", "city", "city_en", "category", "is_district", "joined"]
 REGISTER_REQUIRED = ["code", "name_zh", "city", "category", "is_district", "joined"]
@@ -614,12 +614,15 @@ def load_dataset(framework: Framework, register_path: str | Path, values_path: s
     return Dataset(framework, register, values, {"register": str(register_path), "values": str(values_path)})
 
 
-def write_processed(dataset: Dataset, out_dir: str | Path) -> list[Path]:
-    """Write the validated tidy tables to ``out_dir`` atomically (UTF-8 CSV)."""
+def processed_files(dataset: Dataset, out_dir: str | Path) -> list[tuple[Path, Writer]]:
+    """The validated tidy tables as jobs for :func:`zhenxing.io.write_files` (UTF-8 CSV)."""
     out = Path(out_dir)
-    return write_files(
-        [
-            (out / "register.csv", csv_writer(dataset.register, encoding="utf-8")),
-            (out / "values_tidy.csv", csv_writer(dataset.values, encoding="utf-8")),
-        ]
-    )
+    return [
+        (out / "register.csv", csv_writer(dataset.register, encoding="utf-8")),
+        (out / "values_tidy.csv", csv_writer(dataset.values, encoding="utf-8")),
+    ]
+
+
+def write_processed(dataset: Dataset, out_dir: str | Path) -> list[Path]:
+    """Write the validated tidy tables to ``out_dir`` atomically."""
+    return write_files(processed_files(dataset, out_dir))
