@@ -85,3 +85,25 @@ def tiny_files(tmp_path: Path) -> dict[str, Path]:
     val = tmp_path / "values.csv"
     val.write_text(TINY_VALUES, encoding="utf-8")
     return {"framework": fw, "register": reg, "values": val, "dir": tmp_path}
+
+
+# the demo province, shared by the test modules that only read it (fw, ds, result)
+@pytest.fixture(scope="session")
+def fw():
+    from zhenxing.framework import load_framework
+
+    return load_framework(ROOT / "params" / "framework.yaml")
+
+
+@pytest.fixture(scope="session")
+def ds(fw):
+    from zhenxing.data import load_dataset
+
+    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
+
+
+@pytest.fixture(scope="session")
+def result(ds):
+    from zhenxing.scoring import score_year
+
+    return score_year(ds, 2023)

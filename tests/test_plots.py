@@ -23,27 +23,12 @@ from zhenxing import plots
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap
-from zhenxing.scoring import ScoringOptions, score_year
+from zhenxing.scoring import ScoringOptions
 
 from .conftest import ROOT, tiny_framework_dict
 
 HOME = "青岚市"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def fw():
-    return load_framework(ROOT / "params" / "framework.yaml")
-
-
-@pytest.fixture(scope="module")
-def ds(fw):
-    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
-
-
-@pytest.fixture(scope="module")
-def result(ds):
-    return score_year(ds, 2023)
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,6 @@ import nbformat
 import pytest
 
 from zhenxing import plots
-from zhenxing.data import load_dataset
-from zhenxing.framework import load_framework
 from zhenxing.montecarlo import simulate
 from zhenxing.robustness import rank_bounds_table
 from zhenxing.scenarios import compare, load_scenario, load_scenarios, weight_box
@@ -32,16 +30,6 @@ NOTEBOOK = ROOT / "notebooks" / "ranking_simulation.ipynb"
 SCENARIOS = ROOT / "params" / "scenarios"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PARAMETERS = ("scenarios", "scenario", "draws", "seed", "city", "year", "spread", "framework", "register", "values", "lang", "plotly_js")
-
-
-@pytest.fixture(scope="module")
-def fw():
-    return load_framework(ROOT / "params" / "framework.yaml")
-
-
-@pytest.fixture(scope="module")
-def ds(fw):
-    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
 
 
 def run(out, cwd=NOTEBOOK.parent, **parameters) -> nbformat.NotebookNode:

@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 from zhenxing import plots
-from zhenxing.data import load_dataset
-from zhenxing.framework import load_framework
 from zhenxing.montecarlo import simulate
 from zhenxing.robustness import rank_bounds_table
 from zhenxing.scenarios import compare, load_scenarios, weight_box
@@ -28,16 +26,6 @@ HOME = "青岚市"
 LAST = "柏梅市"  # the demo's last city: one of its units is in the warning-talk zone under every scenario
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SPREAD = 0.2
-
-
-@pytest.fixture(scope="module")
-def fw():
-    return load_framework(ROOT / "params" / "framework.yaml")
-
-
-@pytest.fixture(scope="module")
-def ds(fw):
-    return load_dataset(fw, ROOT / "data/raw/demo_register_synthetic.csv", ROOT / "data/raw/demo_values_synthetic.csv")
 
 
 @pytest.fixture(scope="module")
