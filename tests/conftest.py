@@ -107,3 +107,14 @@ def result(ds):
     from zhenxing.scoring import score_year
 
     return score_year(ds, 2023)
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Bundles passed to IPython's display by plots.show and friends."""
+    from zhenxing import plots
+
+    out: list[dict] = []
+    monkeypatch.setattr(plots, "_display", out.append)
+    plots.start_report("embed")
+    return out

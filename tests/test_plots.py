@@ -44,15 +44,6 @@ def tiny(tiny_files):
     return fw, load_dataset(fw, tiny_files["register"], tiny_files["values"])
 
 
-@pytest.fixture
-def captured(monkeypatch):
-    """Bundles passed to IPython's display by plots.show and friends."""
-    out: list[dict] = []
-    monkeypatch.setattr(plots, "_display", out.append)
-    plots.start_report("embed")
-    return out
-
-
 def _all_figures(gap, fw, lang):
     return [
         plots.dimension_bars(gap, fw, lang),

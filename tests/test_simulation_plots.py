@@ -59,14 +59,6 @@ def bounds(ds, scenarios):
     return rank_bounds_table(ds, 2023, SPREAD, options=scenarios[0].options)
 
 
-@pytest.fixture
-def captured(monkeypatch):
-    out: list[dict] = []
-    monkeypatch.setattr(plots, "_display", out.append)
-    plots.start_report("embed")
-    return out
-
-
 def _trace(fig, name):
     found = [t for t in fig.data if t.name == name]
     assert len(found) == 1, [t.name for t in fig.data]

@@ -400,8 +400,7 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
                             "the category has no more units than the warning-talk quota: no score leaves the bottom")
     required = required + STRICT_MARGIN
     cat = yd.category_index[i]
-    dim_w = fw.dimension_weights if options.dimension_weights is None else np.asarray(options.dimension_weights, float)
-    ind_w = fw.indicator_weights if options.indicator_weights is None else np.asarray(options.indicator_weights, float)
+    dim_w, ind_w = options.weights(fw)
     full = dim_w[fw.dimension_of_indicator] * ind_w
     x = yd.values[i]
     t, g = fw.targets[cat], fw.goalposts[cat]

@@ -514,12 +514,7 @@ def weight_box_arrays(
     problems: list[Problem] = list(extra_problems)
     if not (isinstance(spread, (int, float)) and 0 < spread < 1):
         problems.append(Problem("spread", f"expected a relative spread strictly between 0 and 1 (0.2 means ±20 %), got {spread!r}"))
-    if dimension_weights is not None:
-        w0 = np.asarray(dimension_weights, float)
-    elif options.dimension_weights is not None:
-        w0 = np.asarray(options.dimension_weights, float)
-    else:
-        w0 = fw.dimension_weights.copy()
+    w0 = np.asarray(dimension_weights, float) if dimension_weights is not None else options.weights(fw)[0].copy()
     if w0.shape != (len(fw.dimensions),) or not np.isfinite(w0).all() or (w0 < 0).any():
         problems.append(Problem("dimension_weights", f"expected {len(fw.dimensions)} non-negative weights ({', '.join(fw.dimension_ids)}), got {list(np.ravel(w0))}"))
     elif abs(w0.sum() - fw.scale) > 1e-6 * fw.scale:

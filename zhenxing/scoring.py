@@ -63,6 +63,12 @@ class ScoringOptions:
     dimension_weights: tuple[float, ...] | None = None
     indicator_weights: tuple[float, ...] | None = None
 
+    def weights(self, fw: Framework) -> tuple[np.ndarray, np.ndarray]:
+        """(dimension weights in points, indicator shares): these options' or the framework's."""
+        dim_w = fw.dimension_weights if self.dimension_weights is None else np.asarray(self.dimension_weights, float)
+        ind_w = fw.indicator_weights if self.indicator_weights is None else np.asarray(self.indicator_weights, float)
+        return dim_w, ind_w
+
     def validate(self, fw: Framework) -> None:
         problems: list[Problem] = []
         if self.normalisation == "z_score":
@@ -293,8 +299,7 @@ def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = N
     """All score arrays for one year (see the module docstring for the formulas)."""
     options = options or ScoringOptions()
     options.validate(fw)
-    dim_w = fw.dimension_weights if options.dimension_weights is None else np.asarray(options.dimension_weights, float)
-    ind_w = fw.indicator_weights if options.indicator_weights is None else np.asarray(options.indicator_weights, float)
+    dim_w, ind_w = options.weights(fw)
     cat = yd.category_index
     raw = attainment(yd.values, cat, fw.targets, fw.goalposts, fw.higher_is_better, options.normalisation)
     missing = np.isnan(yd.values)
