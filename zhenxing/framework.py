@@ -139,6 +139,19 @@ class Adjustments(_Strict):
     vetoes: list[Veto] = Field(default_factory=list)
 
 
+class Publication(_Strict):
+    """How scores are published: ``decimals`` places, rounded half away from zero (四舍五入)."""
+
+    decimals: int = Field(default=2, ge=0, le=6)
+
+
+class Years(_Strict):
+    """The plausible assessment years: data, joining years and ``--year`` outside it are refused."""
+
+    first: int = Field(default=2018, ge=1949, le=2200)
+    last: int = Field(default=2050, ge=1949, le=2200)
+
+
 class FrameworkInfo(_Strict):
     name_zh: str
     name_en: str
@@ -155,6 +168,8 @@ class Framework(_Strict):
     grades: list[Grade] = Field(min_length=1)
     warning_talk: WarningTalk = Field(default_factory=WarningTalk)
     missing_values: Literal["zero", "category_mean"] = "zero"
+    publication: Publication = Field(default_factory=Publication)
+    years: Years = Field(default_factory=Years)
     dimensions: list[Dimension] = Field(min_length=1)
     adjustments: Adjustments = Field(default_factory=Adjustments)
 
@@ -338,6 +353,8 @@ def _semantic_problems(fw: Framework, problems: ProblemList, where: str) -> None
                 f"'{v.input}' is {used.get(v.input, 'in use')}; a veto reads a count of cases (a deduction id or an input of its own)",
             )
 
+    if fw.years.first > fw.years.last:
+        problems.add(at("years"), f"first year {fw.years.first} is after last year {fw.years.last}")
     pillars = [d for d in fw.dimensions if d.pillar]
     if pillars and len(pillars) != 5:
         problems.add(at("dimensions[*].pillar"), f"{len(pillars)} dimensions are marked pillar: true, expected the five pillars")
