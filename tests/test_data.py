@@ -131,7 +131,9 @@ def test_wrong_columns_and_missing_files(tiny_files):
     text = problems(tiny_files, register_text="code,name\nU1,x\n")
     assert "missing column(s) name_zh, city, category, is_district, joined" in text
     text = problems(tiny_files, values_text="county,what\nU1,3\n")
-    assert "cannot tell the layout from the columns county, what" in text
+    assert "no header row found in the first 10 rows" in text and "the first rows hold row 1: 'county', 'what'; row 2: 'U1', '3'" in text
+    text = problems(tiny_files, values_text="code,what\nU1,3\n")
+    assert "cannot tell the layout from the columns 'code', 'what'" in text
     fw = load_framework(tiny_files["framework"])
     with pytest.raises(InputError) as info:
         load_dataset(fw, tiny_files["dir"] / "nope.csv", tiny_files["dir"] / "nada.xlsx")
@@ -140,11 +142,14 @@ def test_wrong_columns_and_missing_files(tiny_files):
     assert "nada.xlsx: file not found (expected the values" in text
 
 
-def test_units_not_yet_joined_need_no_values(tiny_files):
-    reg = tiny_files["register"].read_text(encoding="utf-8").replace("U4,丁区,Ding,Y市,Y,b,1,2020", "U4,丁区,Ding,Y市,Y,b,1,2024")
-    vals = "\n".join(line for line in TINY_VALUES.splitlines() if not line.startswith("U4")) + "\n"
-    ds = load(tiny_files, vals, reg)
-    assert list(ds.year(2023).units["code"]) == ["U1", "U2", "U3"]
+def test_units_not_yet_joined_need_no_values_and_are_named_as_left_out(tiny_files):
+    reg = tiny_files["register"].read_text(encoding="utf-8").replace("U4,丁区,Ding,Y市,Y,b,1,2020", "U4,丁区,Ding,Y市,Y,b,1,2023")
+    earlier = "\n".join(line.replace(",2023,", ",2022,") for line in TINY_VALUES.splitlines()[1:] if not line.startswith("U4"))
+    ds = load(tiny_files, TINY_VALUES + earlier + "\n", reg)
+    assert list(ds.year(2022).units["code"]) == ["U1", "U2", "U3"]
+    assert list(ds.year(2023).units["code"]) == ["U1", "U2", "U3", "U4"]
+    assert ds.left_out(2022).to_dict("records") == [{"code": "U4", "name_zh": "丁区", "name_en": "Ding", "city": "Y市", "joined": 2023}]
+    assert ds.left_out(2023).empty
 
 
 def test_write_processed_is_atomic_and_leaves_no_temp_files(tiny_files, tmp_path):

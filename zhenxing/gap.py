@@ -48,6 +48,7 @@ Schedule progress (序时进度): by month ``m`` an indicator should have moved
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,17 +59,17 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from .data import (
     Dataset,
     YearData,
+    MissingMarkers,
     _Cells,
     _first_row,
-    _not_a_number,
     _parse_int,
-    _parse_number,
     _sheet_rows,
     _unknown_codes,
     _unusable_cells,
     _value_problem,
-    read_table,
+    read_input,
 )
+from .data.cells import check_markers, means_no_value, quote
 from .errors import InputError, Problem, ProblemList
 from .scoring import (
     ScoreResult,
@@ -445,27 +446,33 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
 YTD_COLUMNS = ["code", "indicator", "year", "month", "value"]
 
 
-def load_ytd(path: str | Path, dataset: Dataset) -> pd.DataFrame:
+def load_ytd(path: str | Path, dataset: Dataset, missing_markers: Sequence[str] = ()) -> pd.DataFrame:
     """Read year-to-date values ``code, indicator, year, month, value`` (CSV or .xlsx).
 
-    Checked as the main values are (:mod:`zhenxing.data`): cells read the same
-    way (Excel percentages as shown, ``1,234``), Excel errors reported, known
-    unit codes and indicator ids, a month 1..12, a finite value within the
-    indicator's valid range, and no repeated ``(code, indicator, year, month)``.
-    Every value is required (a row is a report). Raises one
-    :class:`InputError` listing every problem with its file, row and column.
+    Read and checked as the main values are (:mod:`zhenxing.data`): title rows,
+    Chinese headers and sheets, cells read the same way (Excel percentages as
+    shown, ``1,234``), Excel errors reported, known unit codes and indicator
+    ids, a year within the framework's years, a month 1..12, a finite value
+    within the indicator's valid range, and no repeated ``(code, indicator,
+    year, month)``. Every value is required (a row is a report): an empty cell,
+    text for "no value" (``N/A``, ``—``) and the declared ``missing_markers``
+    are refused alike ("leave out what was not reported"). Raises one :class:`InputError` listing every
+    problem with its file, row and column.
     """
-    source = str(path)
-    raw = read_table(path, "year-to-date values")
     problems = ProblemList("invalid year-to-date values")
-    raw, bad = _unusable_cells(raw, source, problems)
+    problems.extend(check_markers(missing_markers, "missing_markers"))
+    table = read_input(path, "year-to-date values", expected=", ".join(YTD_COLUMNS))
+    source, labels = table.source, table.labels
+    problems.extend(list(table.problems))
+    raw, bad = _unusable_cells(table.frame, source, problems, labels)
     missing = [c for c in YTD_COLUMNS if c not in raw.columns]
     if missing:
         problems.add(source, f"missing column(s) {', '.join(missing)} (expected {', '.join(YTD_COLUMNS)})")
         problems.raise_if_any()
     fw = dataset.framework
     indicators = fw.indicator_by_id
-    cells = _Cells(source, problems, bad)
+    markers = MissingMarkers(missing_markers)
+    cells = _Cells(source, problems, bad, labels)
     rows = _sheet_rows(raw)
     unknown = _unknown_codes(raw["code"].to_numpy(), rows, set(dataset.register["code"]), bad)
     seen: dict[tuple[str, str, int, int], int] = {}
@@ -479,24 +486,26 @@ def load_ytd(path: str | Path, dataset: Dataset) -> pd.DataFrame:
                 cells.add(r, "code", what)
             ok = False
         if rec.indicator not in indicators:
-            cells.add(r, "indicator", f"unknown indicator id '{rec.indicator}' (not an indicator of the framework)")
+            cells.add(r, "indicator", f"unknown indicator id {quote(rec.indicator)} (not an indicator of the framework)")
             ok = False
         year = _parse_int(rec.year)
         if year is None:
-            cells.add(r, "year", f"expected a year such as 2023, found '{rec.year}'")
+            cells.add(r, "year", f"expected a year such as 2023, found {quote(rec.year)}")
+            ok = False
+        elif not fw.years.first <= year <= fw.years.last:
+            cells.add(r, "year", f"year {year} is outside the framework's assessment years {fw.years.first}-{fw.years.last}")
             ok = False
         month = _parse_int(rec.month)
         if month is None or not 1 <= month <= 12:
-            cells.add(r, "month", f"expected a month 1..12, found '{rec.month}'")
+            cells.add(r, "month", f"expected a month 1..12, found {quote(rec.month)}")
             ok = False
-        value = _parse_number(rec.value)
+        value = None
         if (r, "value") in bad:
             ok = False
-        elif value is None:
-            cells.add(r, "value", _not_a_number(rec.value))
-            ok = False
-        elif math.isnan(value):
+        elif means_no_value(rec.value, markers):  # empty, 'N/A', '—', a declared marker: not a report
             cells.add(r, "value", "no value (expected the year-to-date value; leave out what was not reported)")
+            ok = False
+        elif (value := cells.number(r, "value", rec.value)) is None:
             ok = False
         elif rec.indicator in indicators and (what := _value_problem(fw, rec.indicator, value)) is not None:
             cells.add(r, "value", what)
@@ -510,7 +519,7 @@ def load_ytd(path: str | Path, dataset: Dataset) -> pd.DataFrame:
             and (first := _first_row(seen, (rec.code, rec.indicator, year, month), r)) is not None
         ):
             cells.add_row(
-                r, f"duplicate year-to-date value for unit '{rec.code}', indicator '{rec.indicator}', {year} month {month} (first at row {first})"
+                r, f"duplicate year-to-date value for unit {quote(rec.code)}, indicator '{rec.indicator}', {year} month {month} (first at row {first})"
             )
             ok = False
         if ok:
