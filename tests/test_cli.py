@@ -79,8 +79,8 @@ def test_user_error_exits_2_without_traceback_and_keeps_old_outputs(tmp_path):
 def test_missing_files_and_bad_options(tmp_path):
     r = run_cli("run", "--framework", str(tmp_path / "none.yaml"), "--register", str(tmp_path / "r.csv"), "--out", str(tmp_path))
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "none.yaml: file not found" in r.stderr
-    assert "r.csv: file not found" in r.stderr
+    assert f"--framework: file not found, no such file: {tmp_path / 'none.yaml'} (expected the framework YAML)" in r.stderr
+    assert f"--register: file not found, no such file: {tmp_path / 'r.csv'} (expected the register as .csv or .xlsx)" in r.stderr
     r = run_cli("score", "--year", "1999", "--out", str(tmp_path))
     assert r.returncode == 2 and "no data for 1999" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("score", "--aggregation", "median")
@@ -113,7 +113,7 @@ def test_write_files_all_or_nothing(tmp_path):
 
 BAD_CASES = {
     # name: (register text or None, values text or None, expected message fragment)
-    "wrong columns": (None, "county,what\nU1,3\n", "cannot tell the layout from the columns county, what"),
+    "wrong columns": (None, "code,what\nU1,3\n", "cannot tell the layout from the columns 'code', 'what'"),
     "unknown id": (None, "code,year,i1,i2,i3,i9\nU1,2023,1,2,3,4\n", "column 'i9': unknown indicator id"),
     "unknown unit": (None, TINY_VALUES + "U7,2023,75,2.5,15000,1,0\n", "row 6, column 'code': unknown unit code 'U7'"),
     "duplicate row": (None, TINY_VALUES + "U1,2023,75,2.5,15000,1,0\n", "row 6: duplicate value for unit 'U1', year 2023, indicator 'i1'"),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .config import RunConfig, load_run_config
+from .config import RUN_FILE_KEYS, RunConfig, load_run_config, run_file_path
 from .data import Dataset, load_dataset, processed_files, write_processed
+from .data.cells import check_markers, describe_markers, quote
 from .display import format_table
 from .errors import InputError, Problem
 from .framework import Framework, load_framework
@@ -48,10 +50,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--values", type=Path, help="indicator values, long or wide, .csv or .xlsx")
     p.add_argument("--out", type=Path, help="output folder (default: data/processed)")
     p.add_argument("--lang", choices=["zh", "en"], help="labels: Chinese (default) or English")
+    _marker_arg(p)
+
+
+def _marker_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--missing-marker", dest="missing_marker", action="append", metavar="TEXT",
+                   help="text that means 'no value' in a number cell (e.g. N/A or —), counted as a missing value; "
+                        "repeat for several (default: missing_markers of the run file; otherwise only an empty cell is missing)")
 
 
 def _scoring_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", type=int, help="assessment year (default: the latest in the data)")
+    p.add_argument("--year", type=int, help="assessment year (default: the run file's, else the latest in the data)")
+    p.add_argument("--city", help="home city whose units are summarised, Chinese or English name (default: home_city of the run file)")
     p.add_argument("--normalisation", choices=NORMALISATIONS, default="goalpost", help="indicator normalisation (default: goalpost = target attainment)")
     p.add_argument("--aggregation", choices=AGGREGATIONS, default="arithmetic", help="aggregation (default: weighted arithmetic)")
     p.add_argument("--missing", choices=MISSING_POLICIES, help="how missing values are scored (default: the framework's rule)")
@@ -94,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ytd", help="year-to-date values (code, indicator, year, month, value) for schedule progress; '' for none "
                    "(default: the run file's, unless --register or --values points at other data)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _marker_arg(p)
 
     p = sub.add_parser("simulate", help="what-if scenarios, Monte Carlo rank risk and exact rank bounds; tables to data/processed")
     _common(p)
@@ -119,47 +130,142 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> RunConfig:
+#: Command-line options that set a run setting: setting -> (argparse dest, flag).
+_FLAGS: dict[str, tuple[str, str]] = {
+    "framework": ("framework", "--framework"),
+    "register_path": ("register", "--register"),
+    "values": ("values", "--values"),
+    "lang": ("lang", "--lang"),
+    "processed_dir": ("out", "--out"),
+    "reports_dir": ("reports_out", "--out"),
+    "year": ("year", "--year"),
+    "home_city": ("city", "--city"),
+    "seed": ("seed", "--seed"),
+    "missing_markers": ("missing_marker", "--missing-marker"),
+    "ytd": ("ytd", "--ytd"),
+}
+#: Run-file settings that describe the run file's own data: not applied to data given on the command line.
+_DATA_BOUND = ("ytd", "home_city")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run's settings and where each came from, so that a message names it the way the user gave it."""
+
+    cfg: RunConfig
+    origin: dict[str, str]  # setting -> "--register" or "params/run.yaml: register"
+    not_applied: tuple[str, ...] = ()  # run-file keys left out: they belong to the run file's own data
+
+    def where(self, name: str) -> str:
+        """How a message names setting ``name``: its flag, its run-file key, or the default."""
+        key = RUN_FILE_KEYS.get(name, name)
+        return self.origin.get(name, f"{key} (default; set {key}: in the run file)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The run file's settings overridden by the command line's, with the origin of each."""
     cfg = load_run_config(args.params)
-    updates = {}
-    for name, field in (("framework", "framework"), ("register", "register_path"), ("values", "values"), ("lang", "lang")):
-        value = getattr(args, name, None)
-        if value is not None:
-            updates[field] = value
-    if getattr(args, "out", None) is not None:
-        updates["processed_dir"] = args.out
-    if getattr(args, "year", None) is not None:
-        updates["year"] = args.year
-    ytd = getattr(args, "ytd", None)
-    if ytd is not None:
-        updates["ytd"] = Path(ytd) if ytd else None
-    elif "register_path" in updates or "values" in updates:
-        updates["ytd"] = None  # the run file's year-to-date values belong to its own data
-    return cfg.model_copy(update=updates)
+    run_file = run_file_path(args.params)
+    origin = {name: f"{run_file}: {RUN_FILE_KEYS.get(name, name)}" for name in cfg.model_fields_set}
+    updates: dict[str, object] = {}
+    for name, (dest, flag) in _FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if name == "ytd":
+            value = Path(value) if value else None
+        updates[name] = value
+        origin[name] = flag
+    not_applied = []
+    if "register_path" in updates or "values" in updates:
+        for name in _DATA_BOUND:  # the run file's year-to-date values and home city belong to its own data
+            if name not in updates and getattr(cfg, name) is not None and name in cfg.model_fields_set:
+                updates[name] = None
+                origin.pop(name)
+                not_applied.append(RUN_FILE_KEYS.get(name, name))
+    if not_applied:
+        given = " and ".join(flag for name, (_, flag) in _FLAGS.items() if name in ("register_path", "values") and name in updates)
+        print(f"note: {run_file}: {', '.join(not_applied)} not applied to the data given with {given}", file=sys.stderr)
+    return Settings(cfg.model_copy(update=updates), origin, tuple(not_applied))
 
 
-def _load(cfg: RunConfig) -> tuple[Framework, Dataset]:
-    problems: list[Problem] = []
-    fw: Framework | None = None
-    try:
-        fw = load_framework(cfg.framework)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    if fw is None:
-        for path, what in ((cfg.register_path, "register"), (cfg.values, "values")):
-            if not Path(path).is_file():
-                problems.append(Problem(str(path), f"file not found (expected the {what} as .csv or .xlsx)"))
+def _check_paths(s: Settings, with_ytd: bool = False) -> None:
+    """Every input file named by the settings exists; each missing one is named by its flag or run-file key."""
+    files = [("framework", "the framework YAML"), ("register_path", "the register as .csv or .xlsx"), ("values", "the values as .csv or .xlsx")]
+    if with_ytd and s.cfg.ytd is not None:
+        files.append(("ytd", "the year-to-date values as .csv or .xlsx"))
+    problems = []
+    for name, what in files:
+        path = Path(getattr(s.cfg, name))
+        if not path.is_file():
+            found = "a folder there" if path.is_dir() else "no such file"
+            problems.append(Problem(s.where(name), f"file not found, {found}: {path} (expected {what})"))
+    problems += check_markers(s.cfg.missing_markers, s.where("missing_markers"))
+    if problems:
         raise InputError(problems, "cannot load the inputs")
-    return fw, load_dataset(fw, cfg.register_path, cfg.values)
 
 
-def _print_validation(ds: Dataset, written: list[Path]) -> None:
+def _load(s: Settings, with_ytd: bool = False, with_city: bool = True) -> tuple[Framework, Dataset]:
+    """The framework and the validated data of the settings; the year (and the home city) are checked against them."""
+    _check_paths(s, with_ytd)
+    cfg = s.cfg
+    fw = load_framework(cfg.framework)
+    ds = load_dataset(fw, cfg.register_path, cfg.values, cfg.missing_markers)
+    problems: list[Problem] = []
+    if cfg.year is not None:
+        try:
+            ds.year(cfg.year)
+        except InputError as exc:
+            first, last = fw.years.first, fw.years.last
+            note = "" if first <= cfg.year <= last else f"; {cfg.year} is outside the framework's assessment years {first}-{last}"
+            problems += [Problem(s.where("year"), p.what + note) for p in exc.problems]
+    try:
+        if with_city:
+            _home_city(s, ds)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems, "settings do not fit the data")
+    return fw, ds
+
+
+def _home_city(s: Settings, ds: Dataset) -> str | None:
+    """The home city as the register writes it (an English name is accepted); None when there is none."""
+    city = s.cfg.home_city
+    if not city:
+        return None
     reg = ds.register
-    print(f"register: {ds.sources['register']}: {len(reg)} units in {reg['city'].nunique()} cities")
+    cities = list(dict.fromkeys(reg["city"]))
+    if city in cities:
+        return city
+    by_en = {str(e).casefold(): c for c, e in zip(reg["city"], reg["city_en"]) if e}
+    if city.casefold() in by_en:
+        return by_en[city.casefold()]
+    raise InputError([Problem(s.where("home_city"), f"unknown city {quote(city)} (cities in the register: {'、'.join(cities)})")], "unknown city")
+
+
+def _year(s: Settings, ds: Dataset) -> int:
+    """The assessment year: the settings' (checked by :func:`_load`), else the latest in the data."""
+    return s.cfg.year if s.cfg.year is not None else ds.years[-1]
+
+
+def _left_out_text(ds: Dataset, year: int, lang: str) -> str | None:
+    """``left out of the 2022 leagues: 990155 某县 (joins 2023), ...``; None when every unit is in."""
+    out = ds.left_out(year)
+    if out.empty:
+        return None
+    names = [f"{r.code} {(r.name_en or r.name_zh) if lang == 'en' else r.name_zh} (joins {r.joined})" for r in out.itertuples()]
+    return f"left out of the {year} leagues: {', '.join(names)}"
+
+
+def _print_validation(ds: Dataset, written: list[Path], ytd: tuple[Path, int] | None = None) -> None:
+    reg = ds.register
+    print(f"register: {ds.intake.get('register', ds.sources['register'])}: {len(reg)} units in {reg['city'].nunique()} cities")
     counts = reg["category"].value_counts()
     print("  " + ", ".join(f"{c}: {counts.get(c, 0)}" for c in ds.framework.category_ids))
     n_ind = ds.values["indicator"].isin(ds.framework.indicator_ids).sum()
-    print(f"values:   {ds.sources['values']}: {len(ds.values)} values ({n_ind} indicator values) for {', '.join(map(str, ds.years))}")
+    print(f"values:   {ds.intake.get('values', ds.sources['values'])}: {len(ds.values)} values ({n_ind} indicator values) "
+          f"for {', '.join(map(str, ds.years))}")
     miss = ds.missing_summary()
     if len(miss):
         by_year = miss.groupby("year")["missing"].sum()
@@ -169,8 +275,19 @@ def _print_validation(ds: Dataset, written: list[Path]) -> None:
         print("  most often missing: " + ", ".join(f"{r.indicator} ({r.year}: {r.missing})" for r in top.itertuples()))
     else:
         print("  no missing values")
+    if ds.missing_markers:
+        print(f"  declared missing markers (counted as missing values): {describe_markers(ds.missing_markers)}")
+    if ytd is not None:
+        print(f"ytd:      {ytd[0]}: {ytd[1]} year-to-date values")
     for path in written:
         print(f"wrote {path}")
+
+
+def _print_left_out(ds: Dataset, year: int, lang: str) -> None:
+    text = _left_out_text(ds, year, lang)
+    if text:
+        print(text)
+        print()
 
 
 def _league_tables(result: ScoreResult, lang: str) -> str:
@@ -219,20 +336,32 @@ def _score_files(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> lis
     return jobs
 
 
+def _ytd_checked(s: Settings, ds: Dataset) -> tuple[Path, int] | None:
+    """The settings' year-to-date file, checked against the data: its path and number of values."""
+    from .gap import load_ytd
+
+    if s.cfg.ytd is None:
+        return None
+    return s.cfg.ytd, len(load_ytd(s.cfg.ytd, ds, s.cfg.missing_markers))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    cfg = _settings(args)
-    _, ds = _load(cfg)
-    written = write_processed(ds, cfg.processed_dir)
-    _print_validation(ds, written)
+    s = _settings(args)
+    _, ds = _load(s, with_ytd=True)
+    ytd = _ytd_checked(s, ds)
+    written = write_processed(ds, s.cfg.processed_dir)
+    _print_validation(ds, written, ytd)
     return 0
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    cfg = _settings(args)
+    s = _settings(args)
+    cfg = s.cfg
     options = ScoringOptions(normalisation=args.normalisation, aggregation=args.aggregation, missing=args.missing)
-    fw, ds = _load(cfg)
+    fw, ds = _load(s)
     options.validate(fw)
-    year = cfg.year if cfg.year is not None else ds.years[-1]
+    year = _year(s, ds)
+    city = _home_city(s, ds)
     result = score_year(ds, year, options)  # everything computed before anything is written
     # one atomic set: the tidy inputs and the scores are replaced together or not at all
     written = write_files(processed_files(ds, cfg.processed_dir) + _score_files(result, cfg.processed_dir, cfg.lang, args.format))
@@ -241,8 +370,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         print()
         print(_league_tables(result, cfg.lang))
         print()
-    if cfg.home_city and cfg.home_city in set(result.units["city"]):
-        print(_home_city_summary(result, cfg.home_city, cfg.lang))
+    _print_left_out(ds, year, cfg.lang)
+    if city and city in set(result.units["city"]):
+        print(_home_city_summary(result, city, cfg.lang))
         print()
     for path in written:
         print(f"wrote {path}")
@@ -264,27 +394,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from .reports import run_reports
 
-    cfg = _settings(args)
+    s = _settings(args)
+    cfg = s.cfg
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("--jobs", f"expected a number of parallel notebooks >= 1, found {args.jobs}")], "invalid option")
-    _, ds = _load(cfg)  # bad input is reported once here, not once per report
+    _, ds = _load(s, with_ytd=True, with_city=not args.all_units)  # bad input is reported once here, not once per report
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    _print_left_out(ds, _year(s, ds), cfg.lang)
     summary = run_reports(
         cfg.framework,
         cfg.register_path,
         cfg.values,
         dataset=ds,
         year=cfg.year,
-        city=None if args.all_units else (args.city or cfg.home_city),
+        city=None if args.all_units else _home_city(s, ds),
         all_units=args.all_units,
         units=units,
-        out=args.reports_out or cfg.reports_dir,
+        out=cfg.reports_dir,
         jobs=args.jobs,
         force=args.force,
         standalone=args.standalone,
         lang=cfg.lang,
         seed=cfg.seed,
         ytd=cfg.ytd,
+        missing_markers=cfg.missing_markers,
         notebooks_dir=args.notebooks,
         progress=not args.quiet,
     )
@@ -301,7 +434,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .robustness import rank_bounds_table
     from .scenarios import DEFAULT_SCENARIO_DIR, compare, load_scenario, load_scenarios
 
-    cfg = _settings(args)
+    s = _settings(args)
+    cfg = s.cfg
     problems = []
     if args.draws < 1:
         problems.append(Problem("--draws", f"expected at least 1 draw, found {args.draws}"))
@@ -313,13 +447,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         problems.append(Problem("--spread", f"expected a share between 0 and 1 (e.g. 0.2 for ±20 %), found {args.spread}"))
     if problems:
         raise InputError(problems, "invalid options")
-    fw, ds = _load(cfg)
-    year = cfg.year if cfg.year is not None else ds.years[-1]
+    fw, ds = _load(s)
+    year = _year(s, ds)
     scenarios = load_scenarios(args.scenarios, fw, DEFAULT_SCENARIO_DIR)
     mc_scenario = load_scenario(args.scenario or DEFAULT_SCENARIO_DIR / "baseline.yaml", fw)
-    seed = args.seed if args.seed is not None else cfg.seed
-    city = args.city or cfg.home_city
-    ds.year(year)  # an unknown year is reported before any work
+    seed = cfg.seed
+    city = _home_city(s, ds)
+    _print_left_out(ds, year, cfg.lang)
 
     t0 = time.perf_counter()
     comparison = compare(ds, year, scenarios)

@@ -1,6 +1,7 @@
 """Run defaults (``params/run.yaml``): which framework and data to use, the year,
-the home city, the language and where outputs go. Command-line options override
-them. Relative paths are taken from the current folder (the project root).
+the home city, the language, the texts that mean "no value" and where outputs
+go. Command-line options override them. Relative paths are taken from the
+current folder (the project root).
 """
 
 from __future__ import annotations
@@ -30,13 +31,28 @@ class RunConfig(BaseModel):
     processed_dir: Path = Path("data/processed")
     reports_dir: Path = Path("reports")
     seed: int = 20231
+    # texts that mean "no value" in a number cell (N/A, —, 无 ...), counted as missing values; otherwise refused
+    missing_markers: list[str] = Field(default_factory=list)
+
+
+#: The run-file key of each setting (where it differs from the field name).
+RUN_FILE_KEYS: dict[str, str] = {"register_path": "register"}
+
+
+def run_file_path(path: str | Path | None = None) -> Path | None:
+    """The run file read for ``path`` (None: ``params/run.yaml`` if there is one)."""
+    if path is not None:
+        return Path(path)
+    return DEFAULT_RUN_FILE if DEFAULT_RUN_FILE.is_file() else None
 
 
 def load_run_config(path: str | Path | None = None) -> RunConfig:
-    """Read run defaults; a missing default file means built-in defaults."""
+    """Read run defaults; a missing default file means built-in defaults.
+
+    The settings the file gives are ``model_fields_set`` of the result.
+    """
+    path = run_file_path(path)
     if path is None:
-        if not DEFAULT_RUN_FILE.is_file():
-            return RunConfig()
-        path = DEFAULT_RUN_FILE
+        return RunConfig()
     data = read_yaml(path, "run", "params/run.yaml") or {}
     return validate_mapping(RunConfig, data, str(path), ProblemList(f"invalid run file {path}"))
