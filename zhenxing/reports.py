@@ -767,6 +767,7 @@ def _plan(
     overview: bool | None = None,
     seed: int | None = None,
     ytd: Path | None = None,
+    missing_markers: Sequence[str] = (),
 ) -> _Plan:
     from .scoring import score_year
 
@@ -804,7 +805,7 @@ def _plan(
     tools = _toolchain()
     text = _TEXT[lang]
     base = {"year": int(year), "framework": str(paths["framework"]), "register": str(paths["register"]),
-            "values": str(paths["values"]), "lang": lang, "plotly_js": plotly_js}
+            "values": str(paths["values"]), "missing_markers": list(missing_markers), "lang": lang, "plotly_js": plotly_js}
     jobs: list[ReportJob] = []
     city_nb = notebooks / CITY_NOTEBOOK
     county_nb = notebooks / COUNTY_NOTEBOOK
@@ -1065,6 +1066,7 @@ def run_reports(
     lang: str = "zh",
     seed: int | None = None,
     ytd: str | Path | None = None,
+    missing_markers: Sequence[str] = (),
     notebooks_dir: str | Path | None = None,
     dataset: Dataset | None = None,
     retries: int = DEFAULT_RETRIES,
@@ -1083,7 +1085,8 @@ def run_reports(
     run folder's shared ``plotly.min.js`` and ``report.css``. ``seed`` is the
     simulation report's random seed, also recorded on the index page. ``ytd``, if given, is a file of
     year-to-date values (``code,indicator,year,month,value``, checked here) for the county reports'
-    schedule progress section; without it they have none. ``dataset``, if given, is the already
+    schedule progress section; without it they have none. ``missing_markers``: texts that mean "no value" in the
+    values (see :func:`zhenxing.data.load_dataset`), passed to every notebook. ``dataset``, if given, is the already
     validated data of these files (skips a second validation).
 
     Raises :class:`~zhenxing.errors.InputError` for bad input (before any
@@ -1094,7 +1097,7 @@ def run_reports(
         raise InputError([Problem("--lang", f"unknown language '{lang}' (expected zh or en)")], "invalid option")
     paths = {"framework": Path(framework).resolve(), "register": Path(register).resolve(), "values": Path(values).resolve()}
     if dataset is None:
-        dataset = load_dataset(load_framework(paths["framework"]), paths["register"], paths["values"])
+        dataset = load_dataset(load_framework(paths["framework"]), paths["register"], paths["values"], missing_markers)
     fw = dataset.framework
     year = int(year) if year is not None else dataset.years[-1]
     dataset.year(year)  # InputError for an unknown year
@@ -1102,10 +1105,10 @@ def run_reports(
     if ytd_path is not None:
         from .gap import load_ytd
 
-        load_ytd(ytd_path, dataset)  # InputError for a bad file, once, before any notebook runs
+        load_ytd(ytd_path, dataset, missing_markers)  # InputError for a bad file, once, before any notebook runs
     notebooks = find_notebooks(notebooks_dir)
     plotly_js = "embed" if standalone else PLOTLY_JS
-    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed, ytd_path)
+    plan = _plan(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed, ytd_path, missing_markers)
 
     run_dir = Path(out).resolve() / plan.run_name
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
