@@ -170,7 +170,7 @@ def test_simulate_writes_tables_and_reports_the_home_city(tmp_path):
     assert len(sim) == 100
     assert sim["P(bottom two)"].between(0, 1).all()
     for _, grp in sim.groupby("Category"):
-        assert grp["P(bottom two)"].sum() == pytest.approx(2.0)
+        assert 2.0 <= grp["P(bottom two)"].sum() < 2.02  # more than two only in draws tied at the line as published
     bounds = pd.read_csv(tmp_path / "rank_bounds_2023.csv", encoding="utf-8-sig")
     assert (bounds["Best rank in category"] <= bounds["Worst rank in category"]).all()
     scen = pd.read_csv(tmp_path / "scenarios_2023.csv", encoding="utf-8-sig")

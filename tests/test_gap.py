@@ -12,6 +12,7 @@ from zhenxing.data import load_dataset
 from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
 from zhenxing.gap import (
+    STRICT_MARGIN,
     cheapest_path_arrays,
     county_gap,
     load_ytd,
@@ -20,6 +21,7 @@ from zhenxing.gap import (
     schedule_table,
     standing_of,
 )
+from zhenxing.precision import published
 from zhenxing.scoring import ScoringOptions, bottom_flags, bottom_threshold, score_year
 
 from .conftest import ROOT
@@ -81,16 +83,17 @@ def test_tiny_gap_tables(tiny):
 
 
 def test_tiny_cheapest_path_by_hand(tiny):
-    # U1 needs more than 49: i3 (20 points per share) fully, then 29.01 more at 15 per share from i1/i2
+    # U1 must be published above the rival 49 points ahead: an exact gain of 49.005 (the rounding boundary of
+    # the next 0.01) plus the 0.0001 safety margin: i3 (20 points per share) fully, then 29.0051 more at 15 per share
     p = county_gap(tiny, "U1", 2023).path
     assert p.goal == "leave_bottom" and p.feasible and p.goal_met
     assert p.required_points == pytest.approx(49)
-    assert p.total_effort == pytest.approx(1 + 29.01 / 15, abs=1e-6)
+    assert p.total_effort == pytest.approx(1 + 29.0051 / 15, abs=1e-6)
     steps = p.steps.set_index("indicator")
     assert steps.loc["i3", "share_of_gap"] == pytest.approx(1.0)
     assert steps.loc["i3", "new_value"] == pytest.approx(20000)
-    assert steps["points_gained"].sum() == pytest.approx(49.01, abs=1e-6)
-    assert p.rescored_total == pytest.approx(101.01, abs=1e-6)
+    assert steps["points_gained"].sum() == pytest.approx(49.0051, abs=1e-6)
+    assert p.rescored_total == 101.01  # as published
     assert p.rescored_rank_category == 1
 
 
@@ -124,7 +127,10 @@ def test_every_flagged_unit_path_is_checked_by_rescoring(demo):
         assert p.goal == "leave_bottom"
         assert p.feasible and p.goal_met, code
         assert p.rescored_total > g.standing.total + g.standing.points_to_leave_bottom
-        assert p.steps["points_gained"].sum() == pytest.approx(g.standing.points_to_leave_bottom + 0.01, abs=1e-5)
+        # exactly the gain that carries the exact total to the rounding boundary above the line, plus the margin
+        line = g.standing.total + g.standing.points_to_leave_bottom
+        needed = line + 0.005 - g.unit["total_exact"] + STRICT_MARGIN
+        assert p.steps["points_gained"].sum() == pytest.approx(needed, abs=1e-6)
         assert ((p.steps["share_of_gap"] > 0) & (p.steps["share_of_gap"] <= 1 + 1e-9)).all()
 
 
@@ -162,7 +168,7 @@ def test_gap_tables_are_consistent_with_the_score(demo):
     g = county_gap(ds, code, 2023, result=res)
     assert g.indicators["obstacle"].sum() == pytest.approx(1.0)
     assert g.dimensions["obstacle"].sum() == pytest.approx(1.0)
-    assert g.indicators["points"].sum() == pytest.approx(g.unit["base"])
+    assert published(g.indicators["points"].sum(), 2) == g.unit["base"]  # the base score as published
     np.testing.assert_allclose(g.dimensions["points"] + g.dimensions["points_lost"], g.dimensions["max_points"])
     # obstacle degree = share of all points lost
     lost = g.indicators["points_lost"].to_numpy()

@@ -60,10 +60,9 @@ def test_identical_units_split_the_rank_and_a_dominant_unit_always_wins(small):
     i1, i2, i3 = (list(res.units["code"]).index(c) for c in ("A1", "A2", "A3"))
     # A3 is first in category a in every draw
     assert res.rank_counts_category[i3, 0] == n
-    # A1 and A2 always tie: ranks 2 and 3 are split 50/50 (binomial sd 0.0035)
-    share = res.rank_counts_category[i1, 1] / n
-    assert abs(share - 0.5) < 0.015
-    assert res.rank_counts_category[i1, 1] + res.rank_counts_category[i2, 1] == n
+    # A1 and A2 always tie: as in the nominal ranking they share rank 2 in every draw (competition ranks)
+    assert res.rank_counts_category[i1, 1] == res.rank_counts_category[i2, 1] == n
+    assert res.rank_counts_category[[i1, i2], 2].sum() == 0
     # bottom-k probabilities in a category add up to k (1 in the tiny framework); p(city last) to 1
     assert u.loc[["A1", "A2", "A3", "A4"], "p_bottom"].sum() == pytest.approx(fw.warning_talk.per_category)
     assert u.loc["A4", "p_bottom"] == 1.0
@@ -128,7 +127,8 @@ def test_rank_band_and_probabilities_are_consistent(demo):
     assert (u["median_rank_category"] <= u["p95_rank_category"]).all()
     assert (res.rank_counts_category.sum(axis=1) == 4000).all()
     for _, grp in u.groupby("category"):
-        assert grp["p_bottom"].sum() == pytest.approx(2.0)
+        # two flagged per draw, more in the few draws with a tie at the line as published
+        assert 2.0 <= grp["p_bottom"].sum() < 2.02
     # a unit far above the warning line never falls into it; the nominal bottom two mostly do
     nominal_bottom = u["nominal_rank_category"] > u.groupby("category")["code"].transform("size") - 2
     assert (u.loc[nominal_bottom, "p_bottom"] > 0.5).all()

@@ -26,6 +26,7 @@ from zhenxing.robustness import (
     rank_bounds_table,
     smallest_swap,
 )
+from zhenxing.precision import to_steps
 from zhenxing.scoring import ScoringOptions, competition_rank, score_arrays, score_year
 
 from .conftest import ROOT
@@ -406,7 +407,7 @@ def test_core_model_reproduces_the_nominal_totals(demo):
     fw = demo.framework
     arr = score_arrays(demo.year(2023), fw)
     s = group_scores(arr["dimension_attainment"], arr["bonus"] - arr["deduction"], fw.dimension_weights, fw.scale)[0]
-    np.testing.assert_allclose(s, arr["total"], atol=1e-9)
+    np.testing.assert_allclose(s, arr["total_exact"], atol=1e-9)
 
 
 @pytest.mark.parametrize("spread", [0, 1, -0.1, 1.5, float("nan")])
@@ -430,3 +431,68 @@ def test_table_uses_scenario_weights(demo):
     t = tab.set_index("code")
     np.testing.assert_allclose(t["total"], units.loc[t.index, "total"])
     assert (t["best_rank_category"] <= t["rank_category"]).all() and (t["rank_category"] <= t["worst_rank_category"]).all()
+
+
+# ---------------------------------------------------------------------------
+# ranks as published
+# ---------------------------------------------------------------------------
+
+
+def _published_exhaustive_2d(A, c, lo, hi, groups, decimals):
+    """Best / worst published competition ranks by exhaustive search over r = w0 / w1 (D = 2).
+
+    Each score is monotone in r, so its published value changes only where it
+    crosses a rounding boundary (q + 1/2) 10^-p; between consecutive crossings
+    every published total, hence every rank, is constant. The midpoints of those
+    intervals visit every attainable rank vector (open intervals: a weight vector
+    that puts a score exactly on a boundary is the one case the MILP's margin leaves out).
+    """
+    r_lo, r_hi = lo[0] / hi[1], hi[0] / lo[1]
+    P = 10.0**decimals
+    cuts = [r_lo, r_hi]
+    for a, ci in zip(A, c):
+        # s(r) = 100 (a0 r + a1) / (r + 1) + c = b  <=>  r = (b - c - 100 a1) / (100 a0 - b + c)
+        s_ends = [group_scores(a[None], np.array([ci]), _point_for_ratio(r, lo, hi))[0, 0] for r in (r_lo, r_hi)]
+        for q in range(int(np.floor(min(s_ends) * P)) - 1, int(np.ceil(max(s_ends) * P)) + 2):
+            b = (q + 0.5) / P
+            den = 100 * a[0] - b + ci
+            if den != 0:
+                r = (b - ci - 100 * a[1]) / den
+                if r_lo < r < r_hi:
+                    cuts.append(r)
+    pts = np.unique(cuts)
+    mids = (pts[1:] + pts[:-1]) / 2
+    ranks = np.array([competition_rank(to_steps(group_scores(A, c, _point_for_ratio(r, lo, hi))[0], decimals), groups) for r in mids])
+    return ranks.min(axis=0), ranks.max(axis=0)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("decimals", [0, 1])
+def test_published_bounds_equal_exhaustive_search_in_two_dimensions(seed, decimals):
+    # coarse publication (whole points, tenths) makes ties as published frequent
+    rng = np.random.default_rng(500 + seed)
+    n = 8
+    A, c, lo, hi = _random_instance(rng, n, 2)
+    groups = rng.integers(0, 2, n) if seed % 2 else np.zeros(n, dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every optimum is confirmed by rescoring
+        rb = rank_bounds(A, c, lo, hi, groups, decimals=decimals)
+    best, worst = _published_exhaustive_2d(A, c, lo, hi, groups, decimals)
+    np.testing.assert_array_equal(rb.best, best)
+    np.testing.assert_array_equal(rb.worst, worst)
+    # the witnesses reach the bounds as published
+    for i in range(n):
+        assert competition_rank(to_steps(group_scores(A, c, rb.best_weights[i])[0], decimals), groups)[i] == rb.best[i]
+        assert competition_rank(to_steps(group_scores(A, c, rb.worst_weights[i])[0], decimals), groups)[i] == rb.worst[i]
+
+
+def test_published_tie_shares_the_rank_that_unrounded_scores_split():
+    # U0 and U1 score 80.001 and 80.004 for every weight vector: different exact ranks, one published rank
+    A = np.array([[0.8, 0.8], [0.8, 0.8], [0.5, 0.9]])
+    c = np.array([0.001, 0.004, 0.0])
+    lo, hi = np.array([40.0, 40.0]), np.array([60.0, 60.0])
+    exact = rank_bounds(A, c, lo, hi)
+    published = rank_bounds(A, c, lo, hi, decimals=2)
+    assert (exact.best[0], exact.worst[0]) == (2, 2)
+    assert (published.best[0], published.worst[0]) == (1, 1)
+    assert (published.best[1], published.worst[1]) == (1, 1)

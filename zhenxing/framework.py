@@ -23,6 +23,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -249,11 +250,16 @@ class Framework(_Strict):
         """The Chinese (``zh``) or English (``en``) name of an item."""
         return obj.name_en if lang == "en" else obj.name_zh
 
-    def grade_for(self, score: float, vetoed: bool) -> Grade:
-        """The grade of a score; a vetoed unit cannot get the top grade."""
+    def grade_for(self, score: float, vetoed: bool, key: Callable[[Grade], float] | None = None) -> Grade:
+        """The grade of a score; a vetoed unit cannot get the top grade.
+
+        ``key`` maps a grade to the threshold ``score`` is compared with (default:
+        its ``min_score`` in points); scoring passes thresholds in published steps.
+        """
+        key = key or (lambda g: g.min_score)
         ordered = sorted(self.grades, key=lambda g: g.min_score, reverse=True)
         for k, grade in enumerate(ordered):
-            if score >= grade.min_score and not (vetoed and k == 0):
+            if score >= key(grade) and not (vetoed and k == 0):
                 return grade
         return ordered[-1]
 

@@ -36,7 +36,10 @@ makes the programme exact::
     minimise   Σ f_j
     subject to Σ gain_j(f_j) >= R,   0 <= f_j <= 1
 
-with ``R`` the required points plus 0.01 (the unit must score strictly more).
+with ``R`` the exact gain that lifts the unit's *published* total above the
+published score it must beat (``T`` steps of ``10^-p`` points): the exact
+total must reach the rounding boundary ``(T + 1/2) · 10^-p``, plus
+:data:`STRICT_MARGIN`.
 Other units' scores are held fixed. Missing values are left out (report them:
 that is a data task, not an improvement).
 
@@ -71,6 +74,7 @@ from .data import (
 )
 from .data.cells import check_markers, means_no_value, quote
 from .errors import InputError, Problem, ProblemList
+from .precision import format_published, from_steps, to_steps
 from .scoring import (
     ScoreResult,
     ScoringOptions,
@@ -81,8 +85,9 @@ from .scoring import (
     standing_of,
 )
 
-#: The unit must end strictly above the score it has to beat; this many points above.
-STRICT_MARGIN = 0.01
+#: The improved exact total must pass the rounding boundary of the published score to beat by this many points,
+#: well above the solver's tolerance and far below the publication step.
+STRICT_MARGIN = 1e-4
 
 
 @dataclass(frozen=True)
@@ -306,9 +311,11 @@ def county_gap(
 
     # standing within the category
     cat_units = result.units[result.units["category"] == unit["category"]].reset_index(drop=True)
-    scores = cat_units["total"].to_numpy(float)
+    p = fw.publication.decimals
+    steps = to_steps(cat_units["total"].to_numpy(float), p).astype(float)  # decided as published
     me = int(np.flatnonzero(cat_units["code"].to_numpy() == code)[0])
-    to_next, to_leave, margin, nxt = standing_of(scores, me, k)
+    to_next, to_leave, margin, nxt = standing_of(steps, me, k)
+    to_next, to_leave, margin = (float(from_steps(v, p)) for v in (to_next, to_leave, margin))
     standing = Standing(
         total=float(unit["total"]),
         rank_category=int(unit["rank_category"]),
@@ -399,13 +406,18 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
     if not math.isfinite(required):
         return CheapestPath(goal, required, False, 0.0, empty, standing.total, standing.rank_category, False,
                             "the category has no more units than the warning-talk quota: no score leaves the bottom")
-    required = required + STRICT_MARGIN
+    # the published total must pass the published score to beat (T steps): the exact total must reach
+    # the rounding boundary above it, (T + 1/2) steps, from where it is now
+    p = fw.publication.decimals
+    beat_steps = int(to_steps(standing.total + required, p))
+    exact_now = float(score_arrays(yd, fw, options)["total_exact"][i])
+    exact_needed = float(from_steps(beat_steps + 0.5, p)) - exact_now + STRICT_MARGIN
     cat = yd.category_index[i]
     dim_w, ind_w = options.weights(fw)
     full = dim_w[fw.dimension_of_indicator] * ind_w
     x = yd.values[i]
     t, g = fw.targets[cat], fw.goalposts[cat]
-    share, gain, feasible = cheapest_path_arrays(x, t, g, full, required)
+    share, gain, feasible = cheapest_path_arrays(x, t, g, full, exact_needed)
     new_x = np.where(share > 0, x + share * (t - x), x)
 
     # check by rescoring the whole province with the improved values
@@ -432,11 +444,13 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
             "points_gained": gain[chosen],
         }
     ).sort_values("points_gained", ascending=False, kind="stable").reset_index(drop=True)
+    beat = format_published(float(from_steps(beat_steps, p)), p)
     if feasible:
-        message = f"close {share.sum():.2f} indicator-gaps in all to gain {gain.sum():.2f} points (needed: more than {required - STRICT_MARGIN:.2f})"
+        message = (f"close {share.sum():.2f} indicator-gaps in all to gain {gain.sum():.2f} points: "
+                   f"published total {format_published(new_total, p)}, above {beat}")
     else:
-        message = f"even meeting every target gains only {gain.sum():.2f} of the {required - STRICT_MARGIN:.2f} points needed"
-    return CheapestPath(goal, required - STRICT_MARGIN, feasible, float(share.sum()), steps, new_total, new_rank, met, message)
+        message = f"even meeting every target gains only {gain.sum():.2f} points; more than {required:.{p}f} are needed to pass {beat}"
+    return CheapestPath(goal, required, feasible, float(share.sum()), steps, new_total, new_rank, met, message)
 
 
 # ---------------------------------------------------------------------------

@@ -83,7 +83,9 @@ YES_NO = {"zh": ("是", ""), "en": ("yes", "")}
 
 
 def column_label(col: str, fw: Framework, lang: str) -> str:
-    """Header for an internal column name (dimension columns are ``dim_<id>``)."""
+    """Header for an internal column name (dimension columns are ``dim_<id>``; ``<col>_exact`` is its unrounded value)."""
+    if col.endswith("_exact"):
+        return column_label(col.removesuffix("_exact"), fw, lang) + (" (unrounded)" if lang == "en" else "（未修约）")
     if col.startswith("dim_"):
         dim_id = col[4:]
         for d in fw.dimensions:

@@ -21,12 +21,16 @@ How it stays fast
   is about that of ``noise_pool`` independent draws).
 * Random numbers are generated per fixed block of :data:`BLOCK` draws from
   ``SeedSequence(seed, spawn_key=(block,))``; every count is an integer and
-  the sum of totals is kept in integer fixed point. The result for
+  the sum of totals is kept in integer publication steps. The result for
   a seed is therefore identical whatever the chunk size or number of workers.
 
-Ranks in a draw break exact ties at random (uniformly), so two identical units
-split a rank 50/50; this is the one place where the simulation differs from the
-nominal competition ranking, which lets tied units share the better rank.
+Ranks, flags and the last city are decided in each draw exactly as the
+nominal scoring decides them (:mod:`zhenxing.scoring`): on totals published at
+the framework's precision (:mod:`zhenxing.precision`), with competition ranks
+(units equal as published share the best rank of their tie), every unit tied
+at the warning line flagged, city scores the published mean of their units'
+published totals, and every city tied for last place counted as last (so the
+``p_city_last`` of tied cities may add up to more than 1).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from .data import Dataset
 from .errors import InputError, Problem
 from .framework import Framework
 from .scenarios import Scenario, WeightSpread
+from .precision import mean_steps, to_steps
 from .scoring import attainment, competition_rank, fill_missing, score_arrays
 
 BLOCK = 4096
@@ -52,8 +57,6 @@ DEFAULT_CHUNK = 16384
 MEMBER_BLOCK = 512
 #: Memory the noise pool may take when its size is not given (one member per draw up to this).
 POOL_BYTES = 64 * 2**20
-#: Totals are summed as integers in units of 2**-32 points: exact for 10**7 draws of scores up to 200.
-FIXED_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -143,12 +146,6 @@ def _block(model: Model, seed: int, b: int, noise_pool: int) -> _Block:
     norm = rng.integers(0, len(unc.normalisations), BLOCK)
     agg = rng.integers(0, len(unc.aggregations), BLOCK)
     return _Block(dim_w, ind_w, pool, norm, agg)
-
-
-def _tie_uniforms(seed: int, b: int, stream: int, width: int) -> np.ndarray:
-    """Tie-breaking keys (BLOCK, width) of block ``b``; made only for blocks with an exact tie."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b, stream))))
-    return rng.random((BLOCK, width))
 
 
 def noisy_members(model: Model, seed: int, first: int, stop: int) -> np.ndarray:
@@ -252,49 +249,47 @@ def build_pool(model: Model, seed: int, size: int, workers: int = 1) -> np.ndarr
 # ---------------------------------------------------------------------------
 
 
-class _TieKeys:
-    """Per-draw random keys for breaking exact ties, from a stream of their own."""
+def competition_ranks(steps: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row (one draw): province and group competition ranks and the bottom-count of each unit.
 
-    def __init__(self, seed: int, stream: int, width: int) -> None:
-        self.seed, self.stream, self.width = seed, stream, width
-        self.cache: dict[int, np.ndarray] = {}
-
-    def row(self, draw: int, g: int) -> np.ndarray:
-        b = int(draw // BLOCK)
-        if b not in self.cache:
-            self.cache[b] = _tie_uniforms(self.seed, b, self.stream, self.width)
-        return self.cache[b][draw % BLOCK, :g]
-
-
-def _order_desc(scores: np.ndarray, draws: np.ndarray, ties: _TieKeys) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the order (best first) and the 1-based ranks (1 = highest).
-
-    Exact ties are broken by random keys of the row's draw (``draws[row]``),
-    so tied units share the ranks uniformly at random.
+    ``steps`` (c, n) published totals as integers, ``groups`` (n,) group index.
+    Returns ``(rank_province, rank_group, lower_in_group)``, each (c, n) int32:
+    ranks are ``1 + #{k: s_k > s_i}`` (over the province, over the unit's group)
+    and ``lower_in_group = #{k in group: s_k < s_i}``, as
+    :func:`zhenxing.scoring.competition_rank` and
+    :func:`~zhenxing.scoring.bottom_flags` count them. One sort per row: a
+    unit's rank is the position where its run of equal scores starts, and the
+    units of its group before that start (or after that run) are counted by a
+    running count per group.
     """
-    c, g = scores.shape
-    order = np.argsort(-scores, axis=1, kind="stable").astype(np.int32)
-    if g > 1:
-        sorted_s = np.take_along_axis(scores, order, axis=1)
-        tied = np.flatnonzero((sorted_s[:, 1:] == sorted_s[:, :-1]).any(axis=1))
-        if len(tied):
-            keys = np.array([ties.row(int(draws[r]), g) for r in tied])
-            order[tied] = np.lexsort((keys, -scores[tied]), axis=1)
-    ranks = np.empty(order.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, g + 1, dtype=np.int32), (c, g)), axis=1)
-    return order, ranks
-
-
-def _ranks_within_groups(order: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Ranks within each group from a province-wide order: a running count per group."""
+    c, n = steps.shape
+    order = np.argsort(-steps, axis=1, kind="stable")
+    sorted_s = np.take_along_axis(steps, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (c, n))
+    new_run = np.ones((c, n), dtype=bool)
+    new_run[:, 1:] = sorted_s[:, 1:] != sorted_s[:, :-1]
+    start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)  # first position of each run
+    end_run = np.ones((c, n), dtype=bool)
+    end_run[:, :-1] = new_run[:, 1:]
+    end = np.minimum.accumulate(np.where(end_run, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]  # last position of each run
     grp_sorted = groups[order]
-    sorted_rank = np.zeros(order.shape, dtype=np.int32)
+    rank_group_sorted = np.zeros((c, n), dtype=np.int32)
+    lower_sorted = np.zeros((c, n), dtype=np.int32)
+    rows = np.arange(c)[:, None]
     for g in np.unique(groups):
         mask = grp_sorted == g
-        sorted_rank += np.cumsum(mask, axis=1, dtype=np.int32) * mask
-    ranks = np.empty_like(sorted_rank)
-    np.put_along_axis(ranks, order, sorted_rank, axis=1)
-    return ranks
+        before = np.zeros((c, n + 1), dtype=np.int32)  # before[:, j] = members of g at positions < j
+        np.cumsum(mask, axis=1, dtype=np.int32, out=before[:, 1:])
+        size = before[:, -1:]
+        rank_group_sorted += np.where(mask, before[rows, start] + 1, 0).astype(np.int32)
+        lower_sorted += np.where(mask, size - before[rows, end + 1], 0).astype(np.int32)
+    rank_prov = np.empty((c, n), dtype=np.int32)
+    rank_group = np.empty((c, n), dtype=np.int32)
+    lower = np.empty((c, n), dtype=np.int32)
+    np.put_along_axis(rank_prov, order, (start + 1).astype(np.int32), axis=1)
+    np.put_along_axis(rank_group, order, rank_group_sorted, axis=1)
+    np.put_along_axis(lower, order, lower_sorted, axis=1)
+    return rank_prov, rank_group, lower
 
 
 @dataclass
@@ -304,7 +299,7 @@ class _Tally:
     bottom: np.ndarray  # (n,)
     city_last: np.ndarray  # (C,)
     rank_change: np.ndarray  # (n,) sum of (simulated - nominal) category rank, integers
-    score_sum: np.ndarray  # (n,) sum of totals in fixed point (units of 2**-FIXED_BITS points), exact in any order
+    score_sum: np.ndarray  # (n,) sum of published totals in integer steps, exact in any order
 
     def add(self, other: _Tally) -> None:
         self.rank_category += other.rank_category
@@ -349,33 +344,23 @@ def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noi
                 dims[:, :, d] = aggregate(method, att[:, :, cols], w / w.sum(axis=1, keepdims=True))
         totals[rows] = fw.scale * aggregate(method, dims, wn[rows])
     totals = np.maximum(0.0, totals + model.offset)
+    steps = to_steps(totals, fw.publication.decimals)  # decided as published
 
-    # one sort per draw gives the province ranks and, by running counts, the category ranks
-    draws = np.arange(start, stop)
-    order, rank_prov = _order_desc(totals, draws, _TieKeys(seed, 1, n))
-    rank_cat = _ranks_within_groups(order, model.category_index)
+    # one sort per draw gives the province ranks and, by running counts, the category ranks and bottom counts
+    rank_prov, rank_cat, lower = competition_ranks(steps, model.category_index)
     k = fw.warning_talk.per_category
-    sizes = np.bincount(model.category_index)
-    max_g = int(sizes.max())
+    max_g = int(np.bincount(model.category_index).max())
     unit = np.arange(n, dtype=np.int64)[None, :]
     rank_cat_counts = np.bincount((unit * max_g + rank_cat - 1).ravel(), minlength=n * max_g).reshape(n, max_g)
     rank_prov_counts = np.bincount((unit * n + rank_prov - 1).ravel(), minlength=n * n).reshape(n, n)
-    bottom = (rank_cat > (sizes[model.category_index] - k)).sum(axis=0)
+    bottom = (lower < k).sum(axis=0)  # fewer than k strictly lower: every unit tied at the line is flagged
     change = (rank_cat - model.nominal_rank_category).sum(axis=0)
 
-    n_cities = len(model.cities)
-    members = np.zeros((n, n_cities))
-    members[np.arange(n), model.city_index] = 1.0
-    city_scores = (totals @ members) / members.sum(axis=0)
-    last = np.argmin(city_scores, axis=1)
-    tied = np.flatnonzero((city_scores == city_scores.min(axis=1, keepdims=True)).sum(axis=1) > 1)
-    if len(tied):  # exact tie for last place: break it at random like the unit ranks
-        _, city_rank = _order_desc(city_scores[tied], draws[tied], _TieKeys(seed, 2, n_cities))
-        last[tied] = np.argmax(city_rank, axis=1)
-    city_last = np.bincount(last, minlength=n_cities).astype(np.int64)
+    city_steps = mean_steps(steps, model.city_index, len(model.cities))
+    city_last = (city_steps == city_steps.min(axis=1, keepdims=True)).sum(axis=0).astype(np.int64)
 
     # integer sums do not depend on the order of addition, so chunking cannot change the mean
-    score_sum = np.rint(totals * 2.0**FIXED_BITS).astype(np.int64).sum(axis=0)
+    score_sum = steps.sum(axis=0)
     return _Tally(rank_cat_counts, rank_prov_counts, bottom, city_last, change, score_sum)
 
 
@@ -468,7 +453,7 @@ def simulate(
         if workers > 1:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    mean_total = tally.score_sum / 2.0**FIXED_BITS / n_draws
+    mean_total = tally.score_sum / 10.0**model.framework.publication.decimals / n_draws
     units = model.units[["code", "name_zh", "name_en", "city", "city_en", "category"]].copy()
     units["nominal_total"] = model.nominal_total
     units["nominal_rank_category"] = model.nominal_rank_category
@@ -485,7 +470,8 @@ def simulate(
     p_city = tally.city_last / n_draws
     units["p_city_last"] = p_city[model.city_index]
     units["mean_rank_change"] = tally.rank_change / n_draws
-    nominal_city = pd.Series(model.nominal_total).groupby(model.city_index).mean().to_numpy()
+    p = model.framework.publication.decimals
+    nominal_city = mean_steps(to_steps(model.nominal_total, p), model.city_index, len(model.cities)) / 10.0**p
     cities = pd.DataFrame({
         "city": model.cities,
         "city_en": model.units.groupby("city", sort=False)["city_en"].first().reindex(model.cities).to_numpy(),
@@ -508,8 +494,8 @@ def reference_simulate(
 
     Slow on purpose: one dataset rebuild and one full scoring per draw, as a
     spreadsheet-minded loop would do. Returns ``(rank_counts_category, bottom)``
-    in the layout of :class:`SimulationResult` (ties are not expected in real
-    data; competition ranks are used).
+    in the layout of :class:`SimulationResult`; ranks and flags are those of
+    :func:`score_year` (published totals, competition ranks), as in :func:`simulate`.
     """
     from .scoring import ScoringOptions, score_year
 
@@ -551,5 +537,5 @@ def reference_simulate(
         units = score_year(ds, year, options).units.set_index("code").loc[codes]
         ranks = units["rank_category"].to_numpy()
         counts[np.arange(n), ranks - 1] += 1
-        bottom += ranks > sizes[model.category_index] - k
+        bottom += units["warning_talk"].to_numpy()
     return counts, bottom

@@ -80,6 +80,31 @@ a shared 2-core machine: ±10 % 0.9 s (109 MILPs), ±20 % 1.3–1.9 s (202),
 ±30 % 2.8 s (253), ±50 % 5 s (282). The cost grows with the number of
 undecided rivals, i.e. with the spread and the group size.
 
+Ranks as published
+------------------
+The assessment decides ranks on totals published at ``p`` decimals
+(:mod:`zhenxing.precision`): ``j`` beats ``i`` when ``R(s_j) > R(s_i)``, with
+``R`` rounding half away from zero to steps of ``10^-p`` points. With
+``decimals=p`` the bounds follow that rule. Pre-filtering: ``j`` beats ``i``
+for every ``w`` when ``s_j - s_i >= 10^-p`` on the whole box (closed form on
+``d_ji - 10^-p · 1``), for no ``w`` when ``s_j <= s_i`` on the whole box. The
+MILPs work in the renormalised weights ``v = scale · w / Σ w`` (then
+``s_i = A_i · v + c_i`` is linear), whose set is the polytope
+``{v: Σ v = scale, λ w_lo <= v <= λ w_hi, λ > 0}``, with an integer ``Q``,
+the published total of ``i`` in steps, and ``P = 10^p``::
+
+    Q - 1/2 + η <= P s_i <= Q + 1/2 - η
+    best:  y_j = 0  =>  P s_j <= Q + 1/2 - η      (j published at most Q)
+    worst: y_j = 1  =>  P s_j >= Q + 1/2 + η      (j published above Q)
+
+The margin ``η`` (:data:`PUBLISHED_MARGIN` steps, 0.00001 points at 2
+decimals) keeps every solution clear of a rounding boundary, beyond the
+solver's tolerances (the big-M constants come from each pair's score gap over
+the box, so that HiGHS's integrality tolerance relaxes a row by far less than
+``η``); weight vectors at which a score lies within ``η`` of a
+boundary are not counted. Each optimum's weights are rescored and rounded
+with the library's own rule, as above.
+
 Smallest swap (closed form of an LP)
 ------------------------------------
 The smallest uniform relative change ``t`` (``|w_k - w0_k| <= t w0_k``) that
@@ -113,12 +138,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .data import Dataset
 from .errors import InputError, Problem
+from .precision import to_steps
 from .scoring import ScoringOptions, competition_rank, score_arrays
 
 #: Default strict margin ε of the worst-rank MILP, as a fraction of the scale (0.001 points on 100).
 STRICT_MARGIN_REL = 1e-5
 #: Default margin of :func:`smallest_swap` (closed form, no solver), as a fraction of the scale.
 SWAP_MARGIN_REL = 1e-9
+#: Margin η (in publication steps) that keeps MILP solutions clear of rounding boundaries when ranks are published.
+PUBLISHED_MARGIN = 1e-3
 #: Box vertices screened before any MILP (all of them up to this many dimensions).
 MAX_SCREEN_DIMS = 12
 
@@ -367,6 +395,7 @@ def rank_bounds(
     *,
     tie_tol: float = 0.0,
     strict_margin: float | None = None,
+    decimals: int | None = None,
 ) -> RankBounds:
     """Exact best and worst competition rank of every unit within its group, over the box.
 
@@ -375,8 +404,12 @@ def rank_bounds(
     renormalised inside the score); ``groups``: (n,) labels, None = one group.
     ``tie_tol``: score differences up to this many points are ties;
     ``strict_margin``: ε in points (default ``1e-5 · scale``) by which a rival must
-    lead in the worst-rank MILP.
+    lead in the worst-rank MILP. ``decimals``: rank on totals published at this
+    many decimals (see "Ranks as published"; ``tie_tol`` and ``strict_margin``
+    then do not apply); None ranks the unrounded totals.
     """
+    if decimals is not None:
+        return _published_rank_bounds(A, c, w_lo, w_hi, groups, scale, int(decimals))
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     eps = STRICT_MARGIN_REL * scale if strict_margin is None else float(strict_margin)
     if eps <= 0 or tie_tol < 0:
@@ -423,6 +456,129 @@ def rank_bounds(
                 worst[i], worst_w[i] = (base + sol[0], sol[1]) if sol else (int(r[s_worst]), pts[s_worst])
                 _verify(d_u, worst_w[i], worst[i] - base, eps, "worst", i)
     return RankBounds(best, worst, best_w, worst_w, n_always, n_never, n_milp)
+
+
+def _published_rank_bounds(
+    A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int
+) -> RankBounds:
+    """:func:`rank_bounds` on totals published at ``decimals`` (module docstring, "Ranks as published")."""
+    A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
+    n, D = A.shape
+    step = 10.0**-decimals
+    beats_always = pairwise_dominance(A, c, w_lo, w_hi, groups, scale, tie_tol=step)
+    ahead_never = pairwise_dominance(A, c, w_lo, w_hi, groups, scale)
+    # j beats i everywhere when it leads by a whole step everywhere (min >= 0, closed), nowhere when it never leads
+    always = (beats_always.lower >= 0) & ~np.isnan(beats_always.lower)
+    never = ahead_never.never
+    n_always, n_never = always.sum(axis=1), never.sum(axis=1)
+    best = np.empty(n, dtype=np.int64)
+    worst = np.empty(n, dtype=np.int64)
+    best_w = np.empty((n, D))
+    worst_w = np.empty((n, D))
+    pts = _screen_points(w_lo, w_hi)
+    n_milp = 0
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        screened = to_steps(group_scores(A[idx], c[idx], pts, scale), decimals)  # (S, m) published steps
+        for pos, i in enumerate(idx):
+            und = np.flatnonzero(~always[i, idx] & ~never[i, idx])
+            und = und[und != pos]
+            base = 1 + int(n_always[i])
+            if len(und) == 0:
+                best[i] = worst[i] = base
+                best_w[i] = worst_w[i] = pts[0]
+                continue
+            r = base + (screened[:, und] > screened[:, [pos]]).sum(axis=1)
+            s_best, s_worst = int(np.argmin(r)), int(np.argmax(r))
+            for which, s_k, done in (("best", s_best, r[s_best] == base), ("worst", s_worst, r[s_worst] == base + len(und))):
+                if done:
+                    value, w = int(r[s_k]), pts[s_k]
+                else:
+                    sol = _solve_published_bound(A[idx], c[idx], pos, und, w_lo, w_hi, scale, decimals, which == "worst", int(r[s_k]) - base)
+                    n_milp += 1
+                    value, w = (base + sol[0], sol[1]) if sol else (int(r[s_k]), pts[s_k])
+                    ranks = to_steps(group_scores(A[idx], c[idx], w, scale)[0], decimals)
+                    recount = base + int((ranks[und] > ranks[pos]).sum())
+                    if recount != value:
+                        warnings.warn(
+                            f"{which} rank of unit {i}: the solver's weights give rank {recount} instead of {value} on "
+                            "rescoring (solver tolerance); the bound may be off by the difference",
+                            RuntimeWarning,
+                            stacklevel=3,
+                        )
+                if which == "best":
+                    best[i], best_w[i] = value, w
+                else:
+                    worst[i], worst_w[i] = value, w
+    return RankBounds(best, worst, best_w, worst_w, n_always, n_never, n_milp)
+
+
+def _solve_published_bound(
+    A: np.ndarray, c: np.ndarray, i: int, rivals: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray,
+    scale: float, decimals: int, worst: bool, known: int,
+) -> tuple[int, np.ndarray] | None:
+    """One MILP for unit ``i`` against its undecided ``rivals`` on published totals; (Σ y, w in the box) or None.
+
+    Variables ``[v (D), λ, Q, y (k)]``; rows in publication steps (see the
+    module docstring). ``known``: a count already reached at a screened point
+    (cut ``Σ y <= known`` for the best rank, ``>= known`` for the worst).
+    """
+    D = A.shape[1]
+    k = len(rivals)
+    P = 10.0**decimals
+    eta = PUBLISHED_MARGIN
+    n_var = D + 2 + k
+    iv, il, iq = slice(0, D), D, D + 1
+    # score ranges over any weights (loose but valid) for Q's bounds, in steps
+    s_min = P * (scale * A.min(axis=1) + c)
+    s_max = P * (scale * A.max(axis=1) + c)
+    # the range of s_j - s_i over the box, for tight big-M constants: d·w / Σw with d·w in [lo, hi] and Σw in [Σ w_lo, Σ w_hi]
+    d = scale * (A[rivals] - A[i]) + (c[rivals] - c[i])[:, None]
+    d_lo, d_hi = box_extremes(d, w_lo, w_hi)
+    gap_max = P * np.where(d_hi > 0, d_hi / w_lo.sum(), d_hi / w_hi.sum())
+    gap_min = P * np.where(d_lo < 0, d_lo / w_lo.sum(), d_lo / w_hi.sum())
+    rows, lb, ub = [], [], []
+
+    def row() -> np.ndarray:
+        return np.zeros(n_var)
+
+    r = row()
+    r[iv] = 1.0
+    rows.append(r), lb.append(scale), ub.append(scale)  # Σ v = scale
+    for d in range(D):  # λ w_lo <= v <= λ w_hi
+        r = row()
+        r[d], r[il] = 1.0, -w_lo[d]
+        rows.append(r), lb.append(0.0), ub.append(np.inf)
+        r = row()
+        r[d], r[il] = 1.0, -w_hi[d]
+        rows.append(r), lb.append(-np.inf), ub.append(0.0)
+    r = row()  # Q - 1/2 + η <= P s_i <= Q + 1/2 - η
+    r[iv], r[iq] = P * A[i], -1.0
+    rows.append(r), lb.append(-0.5 + eta - P * c[i]), ub.append(0.5 - eta - P * c[i])
+    for q, j in enumerate(rivals):
+        r = row()
+        r[iv], r[iq] = P * A[j], -1.0  # P s_j - Q (minus P c_j)
+        if worst:  # y = 1 => P s_j - Q >= 1/2 + η
+            m = gap_min[q] - 1.0 - eta - 1e-6  # a lower bound of P s_j - Q - 1/2 - η (Q <= P s_i + 1/2)
+            r[D + 2 + q] = m
+            rows.append(r), lb.append(0.5 + eta - P * c[j] + m), ub.append(np.inf)
+        else:  # y = 0 => P s_j - Q <= 1/2 - η
+            M = gap_max[q] + eta + 1e-6  # an upper bound of P s_j - Q - 1/2 + η (Q >= P s_i - 1/2)
+            r[D + 2 + q] = -M
+            rows.append(r), lb.append(-np.inf), ub.append(0.5 - eta - P * c[j])
+    r = row()
+    r[D + 2 :] = 1.0
+    rows.append(r), lb.append(known if worst else -np.inf), ub.append(np.inf if worst else known)
+    lo = np.r_[np.zeros(D), scale / w_hi.sum(), np.floor(s_min[i]) - 1, np.zeros(k)]
+    hi = np.r_[np.full(D, scale), scale / w_lo.sum(), np.ceil(s_max[i]) + 1, np.ones(k)]
+    objective = np.r_[np.zeros(D + 2), (-1.0 if worst else 1.0) * np.ones(k)]
+    integrality = np.r_[np.zeros(D + 1), 1, np.ones(k)]
+    with _quiet_highs():
+        res = milp(objective, constraints=LinearConstraint(np.array(rows), lb, ub), bounds=Bounds(lo, hi), integrality=integrality)
+    if res.x is None:
+        return None
+    v, lam = res.x[iv], res.x[il]
+    return int(np.round(res.x[D + 2 :]).sum()), np.clip(v / lam, w_lo, w_hi)
 
 
 def _verify(d_u: np.ndarray, w: np.ndarray, count: int, eps: float, which: str, unit: int) -> None:
@@ -570,8 +726,9 @@ def rank_bounds_table(
             "some units could score below 0 inside the box; the floor at 0 is ignored by the rank bounds", RuntimeWarning, stacklevel=2
         )
     cat = yd.category_index
-    by_cat = rank_bounds(A, c, w_lo, w_hi, cat, fw.scale)
-    by_prov = rank_bounds(A, c, w_lo, w_hi, None, fw.scale)
+    p = fw.publication.decimals  # ranks as published
+    by_cat = rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, decimals=p)
+    by_prov = rank_bounds(A, c, w_lo, w_hi, None, fw.scale, decimals=p)
     total = arr["total"]
     units = yd.units
     n_cat = np.bincount(cat, minlength=len(fw.categories))[cat]

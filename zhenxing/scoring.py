@@ -17,8 +17,16 @@ Default pipeline, as the assessment does it
 5. total ``T_i = max(0, S_i + min(Σ bonus, cap) - Σ deductions)``; a veto caps
    the grade below the top one and is flagged.
 
-Ranks are competition ranks ("1224"): tied units share the best rank of their
-tie and the next rank is skipped. The warning talk (约谈) concerns the units
+6. the total, the dimension points and the city means are *published* at the
+   framework's precision (``publication.decimals``, 2 by default), rounded half
+   away from zero (:mod:`zhenxing.precision`); grades, ranks, warning-talk
+   flags, margins, city ranks and the last city are decided on the published
+   values. The unrounded values stay in the tables as ``total_exact``,
+   ``dim_<id>_exact`` and (cities) ``score_exact``. A city's score is the mean
+   of its units' published totals, itself published.
+
+Ranks are competition ranks ("1224"): tied units (equal as published) share the
+best rank of their tie and the next rank is skipped. The warning talk (约谈) concerns the units
 whose rank counted *from the bottom* of their category is within
 ``warning_talk.per_category``; a tie at the boundary flags every tied unit.
 """
@@ -36,6 +44,7 @@ from .data import Dataset, YearData
 from .errors import InputError, Problem
 from .framework import Framework
 from .normalise import normalise
+from .precision import from_steps, mean_steps, published, to_steps
 
 #: Normalisations the assessment score accepts: each maps a value to an attainment in [0, 1].
 #: z-scores (zhenxing.normalise.z_score) are left out: unbounded standard scores cannot be
@@ -296,7 +305,12 @@ class ScoreResult:
 
 
 def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = None) -> dict[str, np.ndarray]:
-    """All score arrays for one year (see the module docstring for the formulas)."""
+    """All score arrays for one year (see the module docstring for the formulas).
+
+    ``total`` is the published total (points at the framework's precision),
+    ``total_steps`` the same as integer steps of ``10^-decimals`` points and
+    ``total_exact`` the unrounded value; decisions use the published one.
+    """
     options = options or ScoringOptions()
     options.validate(fw)
     dim_w, ind_w = options.weights(fw)
@@ -308,6 +322,7 @@ def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = N
     base = base_score(dim_a, dim_w, options.aggregation, fw.scale)
     bonus, deduction, veto = adjustments(yd.adjustments, fw)
     total = np.maximum(0.0, base + bonus - deduction)
+    steps = to_steps(total, fw.publication.decimals)
     return {
         "attainment": a,
         "missing": missing,
@@ -318,7 +333,9 @@ def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = N
         "bonus": bonus,
         "deduction": deduction,
         "veto": veto,
-        "total": total,
+        "total_exact": total,
+        "total_steps": steps,
+        "total": from_steps(steps, fw.publication.decimals),
     }
 
 
@@ -330,13 +347,15 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     arr = score_arrays(yd, fw, options)
     units = yd.units.drop(columns="category_index").copy()
     cat = yd.category_index
+    p = fw.publication.decimals
+    dim_points = arr["dimension_points"]
     for k, d in enumerate(fw.dimensions):
-        units[f"dim_{d.id}"] = arr["dimension_points"][:, k]
-    pillar_cols = [f"dim_{d.id}" for d in fw.dimensions if d.pillar]
-    units["pillars"] = units[pillar_cols].sum(axis=1) if pillar_cols else 0.0
-    units["base"] = arr["base"]
-    units["bonus"] = arr["bonus"]
-    units["deduction"] = arr["deduction"]
+        units[f"dim_{d.id}"] = published(dim_points[:, k], p)
+    pillars = np.array([d.pillar for d in fw.dimensions])
+    units["pillars"] = published(dim_points[:, pillars].sum(axis=1), p) if pillars.any() else 0.0
+    units["base"] = published(arr["base"], p)
+    units["bonus"] = published(arr["bonus"], p)
+    units["deduction"] = published(arr["deduction"], p)
     units["total"] = arr["total"]
     units["veto"] = arr["veto"]
     vetoes_hit = []
@@ -344,13 +363,17 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     for row in yd.adjustments:
         vetoes_hit.append(";".join(v.id for v in fw.adjustments.vetoes if row[col[v.input]] >= v.threshold))
     units["veto_items"] = vetoes_hit
-    units["grade"] = [fw.grade_for(s, v).id for s, v in zip(arr["total"], arr["veto"])]
-    units["rank_category"] = competition_rank(arr["total"], cat)
+    steps = arr["total_steps"]
+    units["grade"] = grades(steps, arr["veto"], fw)
+    units["rank_category"] = competition_rank(steps, cat)
     units["n_category"] = units.groupby("category")["code"].transform("size").to_numpy()
-    units["rank_province"] = competition_rank(arr["total"])
-    units["warning_talk"] = bottom_flags(arr["total"], cat, fw.warning_talk.per_category)
-    units["margin_bottom"] = margin_above_bottom(arr["total"], cat, fw.warning_talk.per_category)
+    units["rank_province"] = competition_rank(steps)
+    units["warning_talk"] = bottom_flags(steps, cat, fw.warning_talk.per_category)
+    units["margin_bottom"] = from_steps(margin_above_bottom(steps, cat, fw.warning_talk.per_category), p)
     units["n_missing"] = arr["missing"].sum(axis=1)
+    units["total_exact"] = arr["total_exact"]
+    for k, d in enumerate(fw.dimensions):
+        units[f"dim_{d.id}_exact"] = dim_points[:, k]
     units = units.sort_values(["total", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
     ids = fw.indicator_ids
@@ -377,17 +400,37 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     return ScoreResult(year, fw, options, units, indicators, cities)
 
 
+def grades(steps: np.ndarray, veto: np.ndarray, fw: Framework) -> list[str]:
+    """Grade id per unit, decided on the published total (``steps`` of ``10^-decimals`` points).
+
+    A unit reaches a grade when its published total is at least the grade's
+    ``min_score`` (also taken at the published precision); a veto bars the top grade.
+    """
+    p = fw.publication.decimals
+    return [fw.grade_for(float(q), bool(v), key=lambda g: int(to_steps(g.min_score, p))).id for q, v in zip(steps, veto)]
+
+
 def city_table(units: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """City score = mean of its assessed units' totals; competition rank; last city flagged."""
+    """City score = mean of its assessed units' published totals, published; competition rank; last city flagged.
+
+    Decided on the published city scores: cities equal as published share a rank,
+    and a tie for last place flags every tied city.
+    """
+    p = fw.publication.decimals
+    cities_in_order = list(dict.fromkeys(units["city"]))
+    city_index = units["city"].map({c: k for k, c in enumerate(cities_in_order)}).to_numpy()
+    steps = mean_steps(to_steps(units["total"].to_numpy(float), p), city_index, len(cities_in_order))
     g = units.groupby("city", sort=False)
+    exact = units["total_exact"] if "total_exact" in units else units["total"]
     cities = pd.DataFrame(
         {
-            "city": list(g.groups),
-            "city_en": g["city_en"].first().to_numpy(),
-            "n_units": g.size().to_numpy(),
-            "score": g["total"].mean().to_numpy(),
+            "city": cities_in_order,
+            "city_en": g["city_en"].first().reindex(cities_in_order).to_numpy(),
+            "n_units": g.size().reindex(cities_in_order).to_numpy(),
+            "score": from_steps(steps, p),
         }
     )
-    cities["rank"] = competition_rank(cities["score"].to_numpy())
-    cities["last"] = bottom_flags(cities["score"].to_numpy(), np.zeros(len(cities), dtype=int), 1) if fw.warning_talk.last_city else False
+    cities["rank"] = competition_rank(steps)
+    cities["last"] = bottom_flags(steps, np.zeros(len(cities), dtype=int), 1) if fw.warning_talk.last_city else False
+    cities["score_exact"] = exact.groupby(units["city"], sort=False).mean().reindex(cities_in_order).to_numpy()
     return cities.sort_values(["score", "city"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -22,9 +22,11 @@ With dimension attainments ``A`` (n_units × D, from
     totals = scale · (W @ A.T) / Σ w0 + c                      (renormalise=False)
 
 (points; the floor at 0 is ignored, as in :mod:`zhenxing.robustness`). Ranks are
-competition ranks within each category, computed per sample by sorting:
-``rank_i = 1 + #{j in category: total_j > total_i}`` (ties share the best
-rank, as :func:`zhenxing.scoring.competition_rank`).
+competition ranks within each category of the totals as published (rounded at
+the framework's precision, :mod:`zhenxing.precision`), computed per sample by
+sorting: ``rank_i = 1 + #{j in category: total_j > total_i}`` (ties share the
+best rank, as :func:`zhenxing.scoring.competition_rank`). The score indices are
+computed on the unrounded totals, whose variance the rounding would only blur.
 
 Reading the indices
 -------------------
@@ -68,6 +70,7 @@ from scipy.stats import norm
 
 from .data import Dataset
 from .errors import Problem
+from .precision import to_steps
 from .scoring import ScoringOptions
 
 DEFAULT_SEED = 20231
@@ -378,7 +381,7 @@ def weight_sensitivity(
     W = np.zeros((X.shape[0], len(names)))
     W[:, free] = X
     totals = model_totals(W, A, c, fw.scale, renormalise=renormalise, reference_sum=float(w0.sum()))
-    ranks = group_ranks(totals, yd.category_index)
+    ranks = group_ranks(to_steps(totals, fw.publication.decimals), yd.category_index)  # ranks as published
     kw = dict(num_resamples=num_resamples, conf_level=conf_level, seed=seed)
     si_score = sobol_indices(totals, problem, **kw)
     si_rank = sobol_indices(ranks.astype(float), problem, **kw)
