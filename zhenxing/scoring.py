@@ -288,12 +288,15 @@ class ScoreResult:
 
     * ``units``: one row per assessed unit, with dimension points (``dim_<id>``),
       ``pillars`` (the five pillars' subtotal), ``base``, ``bonus``,
-      ``deduction``, ``total`` (points), ``veto``, ``grade``, ranks,
-      the warning-talk flag and ``margin_bottom`` (points above the
-      warning-talk line; <= 0 inside it), sorted by total descending;
+      ``deduction``, ``total`` (points, all as published), ``veto``, ``grade``,
+      ranks, the warning-talk flag and ``margin_bottom`` (published points above
+      the warning-talk line; <= 0 inside it), decided on the published total;
+      then ``total_exact`` and ``dim_<id>_exact`` (unrounded); sorted by total
+      descending, then code;
     * ``indicators``: one row per unit and indicator (value, target, goalpost,
       attainment 0..1, points, max_points, points_lost, missing);
-    * ``cities``: the city score (mean of its units' totals), rank and last flag.
+    * ``cities``: the city score (published mean of its units' published totals),
+      rank and last flag, and ``score_exact`` (mean of the unrounded totals).
     """
 
     year: int
