@@ -116,11 +116,11 @@ BAD_CASES = {
     "wrong columns": (None, "code,what\nU1,3\n", "cannot tell the layout from the columns 'code', 'what'"),
     "unknown id": (None, "code,year,i1,i2,i3,i9\nU1,2023,1,2,3,4\n", "column 'i9': unknown indicator id"),
     "unknown unit": (None, TINY_VALUES + "U7,2023,75,2.5,15000,1,0\n", "row 6, column 'code': unknown unit code 'U7'"),
-    "duplicate row": (None, TINY_VALUES + "U1,2023,75,2.5,15000,1,0\n", "row 6: duplicate value for unit 'U1', year 2023, indicator 'i1'"),
+    "duplicate row": (None, TINY_VALUES + "U1,2023,75,2.5,15000,1,0\n", "row 6: duplicate values for unit 'U1', year 2023, indicators i1, i2"),
     "text in number": (None, TINY_VALUES.replace("15000", "lots"), "row 2, column 'i3': expected a number, found text 'lots'"),
     "impossible percent": (None, TINY_VALUES.replace(",75,", ",175,"), "row 2, column 'i1': 175 % for 'i1' is impossible"),
     "negative count": (None, TINY_VALUES.replace(",6\n", ",-6\n"), "column 'cases': 'cases' counts cases or titles: expected a whole number >= 0"),
-    "missing indicator": (None, TINY_VALUES.replace(",i3", "").replace(",15000", "").replace(",25000", "").replace(",10000", "").replace(",12000", ""), "required indicator(s) i3 missing"),
+    "missing indicator": (None, TINY_VALUES.replace(",i3", "").replace(",15000", "").replace(",25000", "").replace(",10000", "").replace(",12000", ""), "year 2023: indicator(s) i3 missing for every unit"),
     "no category": (TINY_REGISTER.replace("Y,b,1", "Y,,1"), None, "row 5, column 'category': unit 'U4' has no category"),
     "duplicate unit": (TINY_REGISTER + "U1,甲县,Jia,X市,X,a,0,2020\n", None, "row 6, column 'code': duplicate unit code 'U1'"),
 }

@@ -88,7 +88,7 @@ U1,2023,75,2.5,15000,1,0
     assert f"{src}, row 5, column 'i1': 180 % for 'i1' is impossible (expected a value in [0, 100])" in text
     assert f"{src}, row 5, column 'i3': -5 元 for 'i3' is impossible" in text
     assert f"{src}, row 5, column 'cases': 'cases' counts cases or titles: expected a whole number >= 0, found 1.5" in text
-    assert f"{src}, row 6: duplicate value for unit 'U1', year 2023, indicator 'i1' (first at row 2)" in text
+    assert f"{src}, row 6: duplicate values for unit 'U1', year 2023, indicators i1, i2, i3, title, cases (first at row 2)" in text
     # U3 has no row at all in 2023 although it is assessed
     assert "unit 'U3' has no values for 2023 although it is assessed that year" in text
 
@@ -108,7 +108,8 @@ def test_required_indicator_missing_for_a_county(tiny_files):
     assert "unit 'U2', year 2023: required indicator(s) i3 missing" in text
     wide = TINY_VALUES.replace(",i3", "").replace(",15000", "").replace(",25000", "").replace(",10000", "").replace(",12000", "")
     text = problems(tiny_files, wide)
-    assert "required indicator(s) i3 missing" in text
+    assert text.splitlines() == [f"{tiny_files['values']}: year 2023: indicator(s) i3 missing for every unit "
+                                 "(leave the values empty to report them as missing, do not drop the column or rows)"]
 
 
 def test_register_problems(tiny_files):
@@ -309,3 +310,27 @@ def test_numbers_with_thousands_separators(tiny_files):
     text = problems(tiny_files, TINY_VALUES.replace("2.5", '"2,5"').replace("25000", "inf"))
     assert "row 2, column 'i2': expected a number, found text '2,5'" in text  # not 25
     assert "row 3, column 'i3': expected a finite number, found 'inf'" in text
+
+
+def test_a_year_without_assessed_units_is_an_error(tiny_files):
+    from zhenxing.data import Dataset
+
+    ds = load(tiny_files)
+    later = ds.register.assign(joined=2024)
+    with pytest.raises(InputError, match="no unit is assessed in 2023: every unit of the register joins later"):
+        Dataset(ds.framework, later, ds.values).year(2023)
+
+
+def test_long_cells_are_quoted_short():
+    from zhenxing.data.cells import quote
+
+    assert quote("N/A") == "'N/A'"
+    assert quote("a\nb") == "'a\\nb'"
+    long = quote("x" * 1_000_000)
+    assert long == "'" + "x" * 60 + "…' (1,000,000 characters)"
+
+
+def test_header_below_title_rows_keeps_spreadsheet_rows(tiny_files):
+    lines = TINY_VALUES.splitlines()
+    text = "\n".join(["考核数据,,,,,,", "单位：%,,,,,,", "", *lines[:3], "U3,2023,60,,lots,0,0", lines[4]]) + "\n"
+    assert problems(tiny_files, text).splitlines() == [f"{tiny_files['values']}, row 7, column 'i3': expected a number, found text 'lots'"]

@@ -285,6 +285,7 @@ def validate_values(
     unsure: set[tuple[str, str]] = set()  # (code, indicator) of rows with an unreadable or implausible year
     implausible: dict[int, list[int]] = {}  # year outside the framework's years -> rows
     filled: dict[tuple[str, int], list[int]] = {}  # (code, year) -> rows with a value (for the joining-year check)
+    repeats: dict[tuple[int, str, int, int], list[str]] = {}  # (row, code, year, first row) -> indicators given again
     codes = long["code"].to_numpy()
     inds = long["indicator"].to_numpy()
     rows = long["row"].to_numpy()
@@ -329,7 +330,7 @@ def validate_values(
             key = (code, year, ind)
             present.add(key)
             if (at := _first_row(first_seen, key, r)) is not None:
-                cells.add_row(r, f"duplicate value for unit {quote(code)}, year {year}, indicator '{ind}' (first at row {at})")
+                repeats.setdefault((r, code, year, at), []).append(ind)
                 ok = False
             if v is not None and not math.isnan(v):
                 filled.setdefault((code, year), []).append(r)
@@ -337,6 +338,9 @@ def validate_values(
             values[k] = v
         keep[k] = ok
 
+    for (r, code, year, at), again in repeats.items():  # a repeated wide row: one message
+        what = f"indicator '{again[0]}'" if len(again) == 1 else f"indicators {', '.join(again)}"
+        cells.add_row(r, f"duplicate value{'s' if len(again) > 1 else ''} for unit {quote(code)}, year {year}, {what} (first at row {at})")
     for year, at_rows in sorted(implausible.items()):
         where = f"{source}, {_rows_text(sorted(set(at_rows)))}, column {column_text('year', labels)}"
         problems.add(where, f"year {year} is outside {_years_text(framework)}")
@@ -377,10 +381,11 @@ def _check_years(
     def register_at(code: str) -> str:
         return f"{reg_source}, row {reg_rows[code]}, column {joined_label}" if code in reg_rows else reg_source
 
+    data_years = sorted({y for (_, y, _) in present})
     early: dict[str, tuple[list[int], list[int]]] = {}
     for (code, year), at_rows in filled.items():
         j = joined.get(code, -1)
-        if 0 <= year < j:
+        if 0 <= year < j <= data_years[-1]:  # a joining year after all the data is reported once, below
             yrs, rws = early.setdefault(code, ([], []))
             yrs.append(year)
             rws.extend(at_rows)
@@ -390,7 +395,6 @@ def _check_years(
             f"unit {quote(code)} has values for {', '.join(map(str, sorted(set(yrs))))} but joined the assessment in {joined[code]} "
             f"({register_at(code)}): correct the joining year, or leave out the values of the years before it",
         )
-    data_years = sorted({y for (_, y, _) in present})
     if data_years:
         for code in dict.fromkeys(register["code"]):
             if code and joined.get(code, -1) > data_years[-1]:
@@ -420,10 +424,17 @@ def _check_years(
                 f"{' (' + _listed(inds_there) + ')' if inds_there else ''}: expected every indicator for every assessed unit",
             )
             continue
+        dropped = [i for i in ids if not any((c, year, i) in present for c in have)]
+        if dropped:  # a column left out, or an indicator never reported: one message for the year
+            problems.add(
+                source,
+                f"year {year}: indicator(s) {', '.join(dropped)} missing for every unit "
+                "(leave the values empty to report them as missing, do not drop the column or rows)",
+            )
         for code in assessed:
-            expected = [i for i in ids if (code, i) not in unsure]
+            expected = [i for i in ids if (code, i) not in unsure and i not in dropped]
             missing = [i for i in expected if (code, year, i) not in present]
-            if len(missing) == len(ids):
+            if len(missing) == len(ids) - len(dropped) and code not in with_rows:
                 problems.add(source, f"unit {quote(code)} has no values for {year} although it is assessed that year (joined {joined[code]})")
             elif missing:
                 problems.add(

@@ -180,8 +180,8 @@ def _first_row(seen: dict, key, row: int) -> int | None:
 
 
 def _rows_text(rows: list[int], most: int = 8) -> str:
-    """``row 7`` / ``rows 7, 9, 12-20, ...``: sorted row numbers with runs joined."""
-    rows = sorted(rows)
+    """``row 7`` / ``rows 7, 9, 12-20, ...``: sorted row numbers (each once) with runs joined."""
+    rows = sorted(set(rows))
     runs: list[list[int]] = []
     for r in rows:
         if runs and r == runs[-1][1] + 1:
