@@ -29,7 +29,7 @@ pm = pytest.importorskip("papermill")
 NOTEBOOK = ROOT / "notebooks" / "ranking_simulation.ipynb"
 SCENARIOS = ROOT / "params" / "scenarios"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PARAMETERS = ("scenarios", "scenario", "draws", "seed", "city", "year", "spread", "framework", "register", "values", "lang", "plotly_js")
+PARAMETERS = ("scenarios", "scenario", "draws", "seed", "city", "year", "spread", "framework", "register", "values", "missing_markers", "lang", "plotly_js")
 
 
 def run(out, cwd=NOTEBOOK.parent, **parameters) -> nbformat.NotebookNode:
