@@ -154,7 +154,6 @@ class Settings:
 
     cfg: RunConfig
     origin: dict[str, str]  # setting -> "--register" or "params/run.yaml: register"
-    not_applied: tuple[str, ...] = ()  # run-file keys left out: they belong to the run file's own data
 
     def where(self, name: str) -> str:
         """How a message names setting ``name``: its flag, its run-file key, or the default."""
@@ -186,7 +185,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if not_applied:
         given = " and ".join(flag for name, (_, flag) in _FLAGS.items() if name in ("register_path", "values") and name in updates)
         print(f"note: {run_file}: {', '.join(not_applied)} not applied to the data given with {given}", file=sys.stderr)
-    return Settings(cfg.model_copy(update=updates), origin, tuple(not_applied))
+    return Settings(cfg.model_copy(update=updates), origin)
 
 
 def _check_paths(s: Settings, with_ytd: bool = False) -> None:
