@@ -225,3 +225,21 @@ def test_gap_and_simulation_decide_ties_as_the_nominal_score_does():
     assert s.loc[["A", "B", "L"], "p_bottom"].tolist() == [1.0, 1.0, 1.0] and s.loc["H", "p_bottom"] == 0.0
     assert s.loc[["A", "B"], "median_rank_category"].tolist() == [2, 2]
     assert sim.cities.set_index("city").loc[["X市", "Y市", "Z市"], "p_last"].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_risk_levels_by_hand():
+    # category a: H 100, A and B 62.75 (tied at the line), L 40: three flagged, H safe unless the rule reaches it
+    ds = _tied_league()
+    u = score_year(ds, 2023).units.set_index("code")
+    assert u.loc[["A", "B", "L"], "risk"].tolist() == ["flagged"] * 3
+    # H: 3 units below it, quota 2 + ranks 2 = 4 -> close by ranks although 37.25 points above the line
+    assert u.loc["H", "risk"] == "close"
+    import dataclasses
+
+    fw = ds.framework
+    strict = fw.model_copy(update={"warning_talk": fw.warning_talk.model_copy(update={"close": fw.warning_talk.close.model_copy(update={"ranks": 0, "points": 37.25})})})
+    u2 = score_year(dataclasses.replace(ds, framework=strict), 2023).units.set_index("code")
+    assert u2.loc["H", "risk"] == "close"  # exactly 37.25 above the line as published: at most `points`
+    stricter = strict.model_copy(update={"warning_talk": strict.warning_talk.model_copy(update={"close": strict.warning_talk.close.model_copy(update={"points": 37.24})})})
+    u3 = score_year(dataclasses.replace(ds, framework=stricter), 2023).units.set_index("code")
+    assert u3.loc["H", "risk"] == "safe"

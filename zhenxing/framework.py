@@ -44,6 +44,28 @@ class _Strict(BaseModel):
 
 PerCategory = float | dict[str, float]
 
+#: Common units of measure in Chinese and English, for reports in either language.
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "%": ("%", "%"),
+    "％": ("%", "%"),
+    "元": ("元", "yuan"),
+    "yuan": ("元", "yuan"),
+    "万元": ("万元", "10,000 yuan"),
+    "亿元": ("亿元", "100 million yuan"),
+    "kg/ha": ("千克/公顷", "kg/ha"),
+    "千克/公顷": ("千克/公顷", "kg/ha"),
+    "ratio": ("比值", "ratio"),
+    "倍": ("倍", "times"),
+    "人": ("人", "persons"),
+    "户": ("户", "households"),
+    "个": ("个", "count"),
+    "亩": ("亩", "mu"),
+    "万亩": ("万亩", "10,000 mu"),
+    "吨": ("吨", "t"),
+    "万吨": ("万吨", "10,000 t"),
+    "年": ("年", "years"),
+}
+
 
 class Category(_Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -59,9 +81,22 @@ class Grade(_Strict):
     min_score: float
 
 
+class CloseToTheLine(_Strict):
+    """When a unit outside the warning-talk zone counts as *close* to it (either condition suffices).
+
+    ``points``: its published margin above the line is at most this many points;
+    ``ranks``: at most this many more units than the quota score below it
+    (with the quota 2 and ``ranks: 2``, the 3rd and 4th from the bottom are close).
+    """
+
+    points: float = Field(default=3.0, ge=0)
+    ranks: int = Field(default=2, ge=0)
+
+
 class WarningTalk(_Strict):
     per_category: int = Field(default=2, ge=0)
     last_city: bool = True
+    close: CloseToTheLine = Field(default_factory=CloseToTheLine)
 
 
 class Indicator(_Strict):
@@ -69,6 +104,8 @@ class Indicator(_Strict):
     name_zh: str
     name_en: str
     unit: str
+    unit_zh: str | None = None
+    unit_en: str | None = None
     direction: Literal["higher", "lower"]
     weight: float = Field(ge=0)
     target: PerCategory
@@ -77,6 +114,15 @@ class Indicator(_Strict):
     source: str
     illustrative: bool = False
     notes: str = ""
+
+    def unit_label(self, lang: str) -> str:
+        """The unit of measure in ``lang``: ``unit_zh`` / ``unit_en`` when declared, else the common
+        translation of ``unit`` (:data:`UNIT_NAMES`), else ``unit`` as written."""
+        declared = self.unit_en if lang == "en" else self.unit_zh
+        if declared is not None:
+            return declared
+        pair = UNIT_NAMES.get(self.unit.strip())
+        return self.unit if pair is None else pair[1 if lang == "en" else 0]
 
     @property
     def valid_range(self) -> tuple[float, float]:

@@ -36,6 +36,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "warning_talk": ("约谈", "Warning talk"),
     "n_missing": ("缺失指标数", "Missing values"),
     "margin_bottom": ("距约谈线(分)", "Margin to warning line"),
+    "risk": ("约谈风险", "Warning-talk risk"),
     "n_units": ("考核单位数", "Units"),
     "score": ("平均得分", "Score (mean)"),
     "rank": ("排名", "Rank"),
@@ -80,6 +81,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 YES_NO = {"zh": ("是", ""), "en": ("yes", "")}
+#: Risk levels of :func:`zhenxing.scoring.risk_levels`.
+RISK_NAMES = {"flagged": ("约谈区内", "in the zone"), "close": ("接近约谈线", "close to the line"), "safe": ("安全", "safe")}
+
+
+def risk_label(level: str, lang: str = "zh") -> str:
+    """The reader's name of a risk level (``flagged`` / ``close`` / ``safe``)."""
+    pair = RISK_NAMES.get(level)
+    return level if pair is None else pair[1 if lang == "en" else 0]
 
 
 def column_label(col: str, fw: Framework, lang: str) -> str:
@@ -112,6 +121,8 @@ def localise(df: pd.DataFrame, fw: Framework, lang: str = "zh") -> pd.DataFrame:
     for col, mapping in (("category", cats), ("grade", grades), ("dimension", dims), ("indicator", inds)):
         if col in out.columns:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
+    if "risk" in out.columns:
+        out["risk"] = out["risk"].map(lambda v: risk_label(v, lang))
     for col in ("veto", "warning_talk", "last", "missing", "is_district", "warning_possible", "warning_certain"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: yes if bool(v) else no)

@@ -373,6 +373,7 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     units["rank_province"] = competition_rank(steps)
     units["warning_talk"] = bottom_flags(steps, cat, fw.warning_talk.per_category)
     units["margin_bottom"] = from_steps(margin_above_bottom(steps, cat, fw.warning_talk.per_category), p)
+    units["risk"] = risk_levels(steps, cat, fw)
     units["n_missing"] = arr["missing"].sum(axis=1)
     units["total_exact"] = arr["total_exact"]
     for k, d in enumerate(fw.dimensions):
@@ -401,6 +402,27 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     )
     cities = city_table(units, fw)
     return ScoreResult(year, fw, options, units, indicators, cities)
+
+
+RISK_LEVELS = ("flagged", "close", "safe")
+
+
+def risk_levels(steps: np.ndarray, groups: np.ndarray, fw: Framework) -> np.ndarray:
+    """``flagged`` (in the warning-talk zone), ``close`` or ``safe`` per unit, on published totals.
+
+    With quota ``k`` and the rule ``warning_talk.close`` (``points``, ``ranks``),
+    a unit outside the zone is close when its margin above the line is at most
+    ``points`` (published points) or when fewer than ``k + ranks`` units of its
+    group score strictly below it.
+    """
+    k = fw.warning_talk.per_category
+    rule = fw.warning_talk.close
+    steps = np.asarray(steps, dtype=float)
+    flagged = bottom_flags(steps, groups, k)
+    margin = margin_above_bottom(steps, groups, k)
+    near_in_ranks = bottom_flags(steps, groups, k + rule.ranks)
+    near_in_points = margin <= float(to_steps(rule.points, fw.publication.decimals))
+    return np.where(flagged, "flagged", np.where(near_in_ranks | near_in_points, "close", "safe"))
 
 
 def grades(steps: np.ndarray, veto: np.ndarray, fw: Framework) -> list[str]:
