@@ -77,7 +77,11 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "--values missing": (values("no_such_values.csv"), [f"--values: file not found, no such file: {C}no_such_values.csv (expected the values as .csv or .xlsx)"]),
     # -- long cells
     "long cell": (values("values_long_cell.csv"), [f"{C}values_long_cell.csv, row 2, column 'i1': expected a number, found text '{'9' * 50}{'x' * 10}…' (20,000 characters)"]),
-    "long header": (values("values_long_header.csv"), [f"{C}values_long_header.csv, column 'i{'9' * 59}…' (5,001 characters): unknown indicator id"]),
+    "long header": (values("values_long_header.csv"), [f"{C}values_long_header.csv, row 1, column 'i{'9' * 59}…' (5,001 characters): unknown indicator id"]),
+    # -- adjustments, formulas and names
+    "blank veto input": (values("values_adjustment_blank.csv"), [f"{C}values_adjustment_blank.csv, row 3, column 'cases': no value for 'cases': bonus, deduction and veto inputs count titles or cases (expected a whole number, 0 if none; an empty cell is not read as 0)"]),
+    "formula without result": (values("values_formula.xlsx"), [f"{C}values_formula.xlsx, row 3, column 'i1': a formula without a stored result ('=50+50'): open the file in Excel and save it"]),
+    "name contradicts register": (values("values_name_mismatch.xlsx"), [f"{C}values_name_mismatch.xlsx, row 10, column '单位名称' (name_zh): '乙乡' for unit 'U2', but the register names it '乙县' (the two files contradict each other"]),
     "long register cell": (register("register_long_cell.xlsx"), [f"{C}register_long_cell.xlsx, row 5, column 'category': unknown category '{'类' * 60}…' (3,000 characters)"]),
     # -- repeated columns
     "repeated column": (values("values_repeated_column.csv"), [f"{C}values_repeated_column.csv, row 1, columns C and H: repeated column 'i1' (expected each column once)"]),
@@ -160,6 +164,19 @@ def test_the_corpus_is_a_real_artefact():
     assert all(p.stat().st_size < 64_000 for p in files)
 
 
+def test_a_cell_beyond_the_csv_parsers_field_limit_is_quoted_short(tmp_path, out_dir, capsys):
+    # 200,000 characters, past the csv module's default limit of 131,072: still a cell problem, quoted short
+    from tests.conftest import TINY_VALUES
+
+    huge = tmp_path / "values_huge_cell.csv"
+    lines = TINY_VALUES.strip().splitlines()
+    lines[1] = lines[1].replace(",75,", "," + "x" * 200_000 + ",")
+    huge.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = refused(["run", *RUN, "--values", str(huge), "--out", str(out_dir)], out_dir, capsys)
+    assert f"{huge}, row 2, column 'i1': expected a number, found text '{'x' * 60}…' (200,000 characters)" in err
+    assert len(err) < 3000
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_each_malformed_input_is_refused_with_one_clear_message(case, out_dir, capsys):
     args, fragments = CASES[case]
@@ -210,6 +227,9 @@ def test_a_department_workbook_reads_as_the_plain_files(out_dir, capsys):
     pd.testing.assert_frame_equal(dept.values, plain.values)
     pd.testing.assert_frame_equal(dept.register, plain.register)
     assert dept.input_hash() == plain.input_hash()
+    # names and a unit-of-measure column (单位) beside the values, a full-width decimal point: the same values
+    named = load_dataset(fw, ROOT / C / "register.csv", ROOT / C / "values_department_named.xlsx")
+    pd.testing.assert_frame_equal(named.values, plain.values)
     assert dept.intake == {"register": f"{ROOT / C}/register_department.xlsx (sheet '名单', header on row 3)",
                            "values": f"{ROOT / C}/values_department.xlsx (sheet '数据', header on row 3)"}
     code = cli.main(["validate", *RUN, "--register", C + "register_department.xlsx", "--values", C + "values_department.xlsx", "--out", str(out_dir)])

@@ -166,6 +166,20 @@ def main() -> None:
     csv("register_joined_text.csv", TINY_REGISTER.replace("U4,丁区,Ding,Y市,Y,b,1,2020", "U4,丁区,Ding,Y市,Y,b,1,soon"))
     (HERE / "values.json").write_text("{}\n", encoding="utf-8")
 
+    # -- adjustments, formulas, names, huge cells (review findings) ----------------------------------------
+    csv("values_adjustment_blank.csv", replace_cell(TINY_VALUES, 3, 6, ""))  # U2's deduction cases (a veto input) left blank
+    formula = rows_of(TINY_VALUES)
+    formula[2][2] = "=50+50"  # saved by a script: no stored result
+    xlsx("values_formula.xlsx", {"Sheet1": formula})
+    names = {"U1": "甲县", "U2": "乙县", "U3": "丙县", "U4": "丁区"}
+    named = [["代码", "单位名称", "指标", "年份", "数值", "单位"]] + [
+        [c, names[c], i, y, v.replace(".", "．") if i == "i2" else v, "%" if i == "i1" else ""] for c, i, y, v in rows_of(long_text(TINY_VALUES))[1:]
+    ]
+    xlsx("values_department_named.xlsx", {"数据": title + named}, merge={"数据": "A1:F1"})
+    mismatch = [r[:] for r in named]
+    mismatch[7][1] = "乙乡"  # sheet row 10 names U2 otherwise than the register
+    xlsx("values_name_mismatch.xlsx", {"数据": title + mismatch})
+
     # -- run-file settings that do not fit the data ----------------------------------------------------
     def run_file(name: str, **changes: object) -> None:
         (HERE / name).write_text(yaml.safe_dump({**run, **changes}, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -66,6 +66,7 @@ from .cells import (
     _value_problem,
     check_markers,
     column_text,
+    fold,
     quote,
 )
 from .reading import Table, header_key, read_input, read_table
@@ -101,6 +102,11 @@ __all__ = [
 REGISTER_COLUMNS = ["code", "name_zh", "name_en", "city", "city_en", "category", "is_district", "joined"]
 REGISTER_REQUIRED = ["code", "name_zh", "city", "category", "is_district", "joined"]
 LONG_COLUMNS = ["code", "indicator", "year", "value"]
+#: Columns a values file may carry besides the values: names and city (checked against the register),
+#: unit of measure, notes and source (ignored).
+DESCRIPTIVE_COLUMNS = ["name_zh", "name_en", "city", "city_en", "unit_of_measure", "notes", "source"]
+#: In a values file a column headed 单位 is the unit of measure (in a register it is the unit's name).
+VALUES_PREFER = {header_key("单位"): "unit_of_measure"}
 #: A year with values for fewer than this share of its assessed units (or of the indicators) is reported as a whole.
 SPARSE_YEAR_SHARE = 0.5
 
@@ -208,21 +214,21 @@ def _to_long(table: Table, raw: pd.DataFrame, framework: Framework, problems: Pr
     rows = _sheet_rows(raw)
     named = ", ".join(column_text(c, labels) for c in cols)
     if set(LONG_COLUMNS) <= set(cols):
-        extra = [c for c in cols if c not in LONG_COLUMNS]
+        extra = [c for c in cols if c not in LONG_COLUMNS and c not in DESCRIPTIVE_COLUMNS]
         if extra:
             problems.add(source, f"unexpected column(s) {', '.join(column_text(c, labels) for c in extra)} in long format "
-                                 f"(expected exactly {', '.join(LONG_COLUMNS)})")
+                                 f"(expected {', '.join(LONG_COLUMNS)}, and optionally names, city, unit of measure, notes or source)")
         long = raw[LONG_COLUMNS].reset_index(drop=True)
         long["row"] = rows
         long["column"] = "value"
         return long
     if {"code", "year"} <= set(cols):
         known = set(framework.indicator_ids) | set(framework.adjustment_input_ids)
-        id_cols = [c for c in cols if c not in ("code", "year")]
+        id_cols = [c for c in cols if c not in ("code", "year") and c not in DESCRIPTIVE_COLUMNS]
         for c in id_cols:
             if c in known:
                 continue
-            where = f"{source}, column {column_text(c, labels)}"
+            where = f"{source}, row {table.header_row}, column {column_text(c, labels)}"
             if not labels.get(c):
                 problems.add(where, "a column with data but no header (expected an indicator id or name in the header row)")
             elif c in REGISTER_COLUMNS or c in LONG_COLUMNS or c == "month":
@@ -244,6 +250,28 @@ def _to_long(table: Table, raw: pd.DataFrame, framework: Framework, problems: Pr
         f"({', '.join(LONG_COLUMNS)}) or wide (code, year, <indicator ids>)",
     )
     return None
+
+
+def _check_descriptions(raw: pd.DataFrame, register: pd.DataFrame, source: str, labels: dict[str, str], problems: ProblemList) -> None:
+    """A unit's name or city written in the values must be the register's: a mismatch contradicts the register.
+
+    Reported once per unit and column, at its first row (an empty cell says nothing).
+    """
+    by_code = register.drop_duplicates("code").set_index("code")
+    rows = _sheet_rows(raw)
+    for col in ("name_zh", "name_en", "city", "city_en"):
+        if col not in raw.columns:
+            continue
+        seen: set[str] = set()
+        for r, code, text in zip(rows, raw["code"], raw[col]):
+            if not text or code in seen or code not in by_code.index:
+                continue
+            expected = str(by_code.at[code, col])
+            if expected and fold(text) != fold(expected):
+                seen.add(code)
+                problems.add(f"{source}, row {r}, column {column_text(col, labels)}",
+                             f"{quote(text)} for unit {quote(code)}, but the register names it {quote(expected)} "
+                             "(the two files contradict each other: check the code or the name)")
 
 
 def validate_values(
@@ -269,6 +297,8 @@ def validate_values(
     long = _to_long(table, raw, framework, problems)
     if long is None:
         return empty
+    if register is not None:
+        _check_descriptions(raw, register, source, labels, problems)
     if long.empty:
         problems.add(source, "no values (expected data rows below the header)")
         return empty
@@ -322,6 +352,10 @@ def validate_values(
             years[k] = year
         v = cells.number(r, column, raw_values[k])
         if v is None:
+            ok = False
+        elif math.isnan(v) and ind in adjustment_ids:
+            cells.add(r, column, f"no value for {quote(ind)}: bonus, deduction and veto inputs count titles or cases "
+                                 "(expected a whole number, 0 if none; an empty cell is not read as 0)")
             ok = False
         elif not math.isnan(v) and ind_known and (what := _value_problem(framework, ind, v)) is not None:
             cells.add(r, column, what)
@@ -550,7 +584,7 @@ def load_dataset(
         (values_path, "values", indicator_aliases(framework), VALUES_EXPECTED),
     ):
         try:
-            tables[what] = read_input(path, what, aliases, expected)
+            tables[what] = read_input(path, what, aliases, expected, prefer=VALUES_PREFER if what == "values" else None)
         except InputError as exc:
             problems.extend(exc.problems)
     problems.raise_if_any()

@@ -124,7 +124,7 @@ def _parse_number(text: str) -> float | None:
     Accepts thousands separators (``1,234``, not ``1,5``) and a trailing ``%``
     (``85%`` is 85). Markers such as ``N/A`` are not numbers (see :class:`_Cells`).
     """
-    t = text.strip()
+    t = unicodedata.normalize("NFKC", text).strip()  # full-width digits, point and per cent: ７５．５％ is 75.5
     if not t:
         return math.nan
     if "," in t:
@@ -138,6 +138,9 @@ def _parse_number(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
+#: How :mod:`zhenxing.data.reading` marks an .xlsx formula cell saved without its result (files written by scripts).
+FORMULA_PREFIX = "\x00formula:"
+
 MARKER_HINT = "leave the cell empty, or declare the marker under missing_markers: in the run file (or --missing-marker)"
 
 
@@ -145,6 +148,10 @@ def _not_a_number(text: str) -> str:
     """What to say about a cell :func:`_parse_number` refused (a no-value marker is named as one)."""
     if fold(text) in KNOWN_MARKERS:
         return f"found {quote(text.strip())}, text for 'no value', where a number is expected ({MARKER_HINT})"
+    if text.startswith(FORMULA_PREFIX):
+        formula = text.removeprefix(FORMULA_PREFIX)
+        return (f"a formula without a stored result ({quote(formula)}): open the file in Excel and save it, "
+                "so that the value is stored, or type the value")
     try:
         v = float(text.strip().removesuffix("%"))
     except ValueError:

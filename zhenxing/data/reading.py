@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, Problem
-from .cells import ROW_INDEX, column_letter, fold, quote
+from .cells import FORMULA_PREFIX, ROW_INDEX, column_letter, fold, quote
 
 #: The header row is looked for among this many first non-blank rows.
 HEADER_SEARCH_ROWS = 10
@@ -53,6 +54,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "year": ("year", "年份", "年度", "考核年度", "考核年份"),
     "value": ("value", "数值", "值", "指标值", "数据"),
     "month": ("month", "月份", "月"),
+    # descriptive columns a department's values file may carry (ignored, or checked against the register)
+    "unit_of_measure": ("unit_of_measure", "计量单位", "单位(计量)", "unit of measure", "uom"),
+    "notes": ("notes", "备注", "说明", "note", "remarks", "remark"),
+    "source": ("source", "来源", "数据来源", "department", "部门", "填报部门", "填报单位"),
 }
 
 
@@ -93,11 +98,14 @@ def _unreadable(path: Path, what: str, message: str) -> InputError:
     return InputError([Problem(str(path), message)], f"{what} file unreadable")
 
 
-def read_input(path: str | Path, what: str, aliases: Mapping[str, str] | None = None, expected: str = "") -> Table:
+def read_input(
+    path: str | Path, what: str, aliases: Mapping[str, str] | None = None, expected: str = "", prefer: Mapping[str, str] | None = None
+) -> Table:
     """Read a CSV or .xlsx file as a :class:`Table` (see the module docstring).
 
     ``aliases`` adds header names (already :func:`header_key`-ed) to the
-    standard ones; ``expected`` describes the columns for the message when no
+    standard ones; ``prefer`` overrides standard ones for this file (in a
+    values file ``单位`` is the unit of measure, not the unit's name); ``expected`` describes the columns for the message when no
     header row is found. Raises :class:`InputError` when the file is missing,
     empty, unreadable, or has no (or more than one) sheet with a header.
     """
@@ -119,7 +127,7 @@ def read_input(path: str | Path, what: str, aliases: Mapping[str, str] | None = 
         raise _unreadable(path, what, "not UTF-8 text (save the CSV as UTF-8, or use .xlsx)") from None
     except Exception as exc:  # openpyxl/zip/csv errors: the user's file is at fault
         raise _unreadable(path, what, f"cannot be read as {suffix}: {quote(str(exc), 200)}") from None
-    names = {**STANDARD_NAMES, **{k: v for k, v in (aliases or {}).items() if k not in STANDARD_NAMES}}
+    names = {**STANDARD_NAMES, **{k: v for k, v in (aliases or {}).items() if k not in STANDARD_NAMES}, **(prefer or {})}
     grids = [(sheet, rows) for sheet, rows in grids if any(any(c for c in r) for r in rows)]
     if not grids:
         raise _unreadable(path, what, "the file is empty (expected a header row and data rows)")
@@ -191,7 +199,7 @@ def _table(path: Path, source: str, sheet: str | None, rows: list[list[str]], h:
         if not text:
             if not any(j < len(r) and r[j] for r in body):
                 continue  # no header, no data: a spacer column
-            name = f"column {column_letter(j)}"
+            name = column_letter(j)  # named by its letter: "column D (no header)"
         else:
             name = names.get(header_key(text), text)
         if name in first_at:
@@ -220,6 +228,7 @@ def _table(path: Path, source: str, sheet: str | None, rows: list[list[str]], h:
 
 def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV file as rows of stripped cells (a blank line is an empty row: rows keep their numbers)."""
+    csv.field_size_limit(sys.maxsize)  # a huge cell is the validators' to report (quoted short), not the parser's
     text = path.read_text(encoding="utf-8-sig")
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)]
 
@@ -245,7 +254,32 @@ def _xlsx_grids(path: Path) -> list[tuple[str, list[list[str]]]]:
             out.append((ws.title, grid))
     finally:
         wb.close()
+    _mark_unevaluated_formulas(path, out)
     return out
+
+
+def _mark_unevaluated_formulas(path: Path, grids: list[tuple[str, list[list[str]]]]) -> None:
+    """Mark formula cells saved without a result (empty when read for values) with :data:`FORMULA_PREFIX`.
+
+    Excel stores each formula's last result; files written by scripts often do
+    not, and such a cell would otherwise read as an empty (missing) value.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        for ws, (_, grid) in zip(wb.worksheets, grids):
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+            for r, row in enumerate(ws.iter_rows()):
+                for j, cell in enumerate(row):
+                    if cell.data_type == "f" and (r >= len(grid) or j >= len(grid[r]) or grid[r][j] == ""):
+                        while len(grid) <= r:
+                            grid.append([])
+                        grid[r].extend([""] * (j + 1 - len(grid[r])))
+                        grid[r][j] = FORMULA_PREFIX + str(cell.value)
+    finally:
+        wb.close()
 
 
 def _is_percent_format(fmt: str | None) -> bool:
