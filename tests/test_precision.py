@@ -243,3 +243,32 @@ def test_risk_levels_by_hand():
     stricter = strict.model_copy(update={"warning_talk": strict.warning_talk.model_copy(update={"close": strict.warning_talk.close.model_copy(update={"points": 37.24})})})
     u3 = score_year(dataclasses.replace(ds, framework=stricter), 2023).units.set_index("code")
     assert u3.loc["H", "risk"] == "safe"
+
+
+def test_cheapest_path_makes_up_deductions_below_the_floor():
+    # A earns nothing and loses 2 points to deductions: total max(0, -2) = 0. To be published above the
+    # rival's 1.00 it must gain 2 + 1.005 (+ the margin) exact points, not 1.005
+    fw = _framework()
+    ds = _dataset(fw, [("A", "X市", "a", ["0"] * 6), ("V", "Y市", "a", ["10", "0", "0", "0", "0", "0"])])
+    values = ds.values.copy()
+    values.loc[(values["code"] == "A") & (values["indicator"] == "cases"), "value"] = 4.0  # 4 cases at 0.5 points
+    ds = Dataset(fw, ds.register, values)
+    res = score_year(ds, 2023)
+    assert res.units.set_index("code").loc[["A", "V"], "total"].tolist() == [0.0, 1.0]
+    path = county_gap(ds, "A", 2023, result=res).path
+    assert path.goal == "leave_bottom" and path.feasible and path.goal_met
+    assert path.steps["points_gained"].sum() == pytest.approx(3.005 + 1e-4, abs=1e-6)
+    assert path.rescored_total == 1.01
+
+
+def test_rank_bounds_flag_ties_at_the_line_as_the_warning_talk_rule_does():
+    # A and B are tied at 62.75 in the bottom two of category a for every weight vector near the nominal one
+    from zhenxing.robustness import rank_bounds_table
+
+    ds = _tied_league()
+    nominal = score_year(ds, 2023).units.set_index("code")
+    table = rank_bounds_table(ds, 2023, 0.0001).set_index("code")
+    for code in ("A", "B", "L"):
+        assert nominal.loc[code, "warning_talk"]
+        assert table.loc[code, "warning_possible"] and table.loc[code, "warning_certain"], code
+    assert not table.loc["H", "warning_possible"]

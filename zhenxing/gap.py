@@ -410,7 +410,9 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
     # the rounding boundary above it, (T + 1/2) steps, from where it is now
     p = fw.publication.decimals
     beat_steps = int(to_steps(standing.total + required, p))
-    exact_now = float(score_arrays(yd, fw, options)["total_exact"][i])
+    now = score_arrays(yd, fw, options)
+    # before the floor at 0: a unit whose deductions exceed its points must first make up the difference
+    exact_now = float(now["base"][i] + now["bonus"][i] - now["deduction"][i])
     exact_needed = float(from_steps(beat_steps + 0.5, p)) - exact_now + STRICT_MARGIN
     cat = yd.category_index[i]
     dim_w, ind_w = options.weights(fw)
@@ -445,9 +447,12 @@ def _path(dataset: Dataset, yd: YearData, i: int, standing: Standing, options: S
         }
     ).sort_values("points_gained", ascending=False, kind="stable").reset_index(drop=True)
     beat = format_published(float(from_steps(beat_steps, p)), p)
-    if feasible:
+    if feasible and met:
         message = (f"close {share.sum():.2f} indicator-gaps in all to gain {gain.sum():.2f} points: "
                    f"published total {format_published(new_total, p)}, above {beat}")
+    elif feasible:  # pragma: no cover - the programme and the rescoring disagree: say so rather than claim success
+        message = (f"the programme's improvements give a published total of {format_published(new_total, p)}, "
+                   f"which does not pass {beat} on rescoring")
     else:
         message = f"even meeting every target gains only {gain.sum():.2f} points; more than {required:.{p}f} are needed to pass {beat}"
     return CheapestPath(goal, required, feasible, float(share.sum()), steps, new_total, new_rank, met, message)

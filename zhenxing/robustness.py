@@ -708,10 +708,13 @@ def rank_bounds_table(
     ``best_rank_category, worst_rank_category, best_rank_province,
     worst_rank_province``, ``n_always_beaten_by`` / ``n_never_beaten_by`` (rivals
     in the category that beat the unit for every / for no weights in the box),
-    ``warning_possible`` (the worst category rank is within the bottom ``k`` of
-    the warning-talk rule) and ``warning_certain`` (so is the best). The last two
-    read ranks from the top, which matches the warning-talk rule except for exact
-    ties at the boundary. Sorted by category (framework order) then nominal rank.
+    ``warning_possible`` (for some weights in the box the unit is summoned) and
+    ``warning_certain`` (for all of them), decided by the warning-talk rule
+    itself: fewer than ``k`` units of the category published strictly below it.
+    The number of units below comes from the same bounds on the negated scores
+    (ranks from the bottom; rounding half away from zero is symmetric), so ties
+    at the line count as the nominal flags count them. Sorted by category
+    (framework order) then nominal rank.
 
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
     weights not summing to the scale, or a non-arithmetic aggregation.
@@ -729,6 +732,7 @@ def rank_bounds_table(
     p = fw.publication.decimals  # ranks as published
     by_cat = rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, decimals=p)
     by_prov = rank_bounds(A, c, w_lo, w_hi, None, fw.scale, decimals=p)
+    from_bottom = rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, decimals=p)  # 1 + units strictly below
     total = arr["total"]
     units = yd.units
     n_cat = np.bincount(cat, minlength=len(fw.categories))[cat]
@@ -751,8 +755,8 @@ def rank_bounds_table(
             "worst_rank_province": by_prov.worst,
             "n_always_beaten_by": by_cat.n_always,
             "n_never_beaten_by": by_cat.n_never,
-            "warning_possible": by_cat.worst > n_cat - k,
-            "warning_certain": by_cat.best > n_cat - k,
+            "warning_possible": from_bottom.best - 1 < k,
+            "warning_certain": from_bottom.worst - 1 < k,
         }
     )
     out["_c"] = cat
