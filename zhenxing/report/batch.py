@@ -1,0 +1,325 @@
+"""Batch reports: one notebook per county, run by papermill, exported to HTML.
+
+``zhenxing reports`` (or :func:`run_reports`) runs ``notebooks/county_report.ipynb``
+for every unit of a city (or of the whole province) assessed in a year, and
+``notebooks/city_overview.ipynb`` for the city (for ``--all``: for every city)
+and, for a city, ``notebooks/ranking_simulation.ipynb`` (scenarios, Monte Carlo
+with :data:`SIMULATION_DRAWS` draws and the run's seed, exact rank bounds),
+then writes an index page with the league table and links. Layout of a run::
+
+    reports/<run>/index.html            league table, links, run parameters, failures
+    reports/<run>/plotly.min.js         one shared copy (not with --standalone)
+    reports/<run>/report.css            the notebook CSS, shared (not with --standalone)
+    reports/<run>/<code>.html           one report per unit, no code cells
+    reports/<run>/city_<slug>.html      the city overview(s)
+    reports/<run>/simulation_<slug>.html  the city's ranking simulation
+    reports/<run>/notebooks/<key>.ipynb executed notebooks (also the failed ones)
+    reports/<run>/notebooks/<key>.kernel.log  the kernel's own output, for failed reports only
+    reports/<run>/manifest.json         fingerprints of the successful reports
+
+``<run>`` is ``<year>_<city slug>`` (the city's English name, e.g. ``2023_qinglan``)
+or ``<year>_all``, so a re-run lands in the same folder.
+
+How it runs
+-----------
+* Notebooks run in parallel in ``jobs`` worker processes (each executes one
+  notebook at a time in its own kernel process, so ``jobs`` kernels at most);
+  one report's failure never stops the others.
+* The kernel is this interpreter: the ``python3`` kernel name is resolved to
+  ``[sys.executable, -m, ipykernel_launcher, ...]`` (ipykernel's native spec),
+  whatever ``python3`` kernelspecs exist in the user's or system Jupyter
+  folders, so the reports always run with the zhenxing of this environment.
+* A kernel that fails to start (dies before replying, start timeout, port
+  clash) is retried up to ``retries`` more times; errors raised by the
+  notebook's code are not retried.
+* Each report's *fingerprint* hashes the notebook file, its parameters, the
+  input-data hash (:meth:`~zhenxing.data.Dataset.input_hash`), the framework
+  file (and, for a county report, the year-to-date file), the zhenxing package
+  source and the plotly/nbconvert/papermill versions. A report whose
+  fingerprint matches the manifest and whose HTML exists is skipped (``force``
+  redoes all).
+* The kernel's working directory is the notebook's folder; papermill writes
+  only to the run folder and nothing is written into ``notebooks/``. Every
+  output is written to a temporary file and renamed.
+
+Where things are
+----------------
+This module runs a batch (:func:`run_reports`, the worker pool, the manifest);
+:mod:`.planning` decides the jobs and their fingerprints, :mod:`.kernel` runs
+one notebook, :mod:`.export` turns it into offline HTML (see there for what
+"offline" means) and :mod:`.index` writes the index page.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import __version__
+from ..data import Dataset, load_dataset
+from ..errors import InputError, Problem
+from ..framework import load_framework
+from ..io import text_writer, write_files
+from .export import PLOTLY_JS, ensure_shared_assets
+from .index import render_index
+from .kernel import CELL_TIMEOUT, DEFAULT_RETRIES, START_TIMEOUT, ReportResult, run_job, warm_up
+from .planning import ReportJob, find_notebooks, plan_reports
+from .text import RUN_TEXT
+
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run_reports` did; ``exit_code`` is 1 when any report failed."""
+
+    run_dir: Path
+    index: Path
+    results: list[ReportResult]
+    seconds: float
+    input_hash: str
+    year: int
+    scope: str
+    parameters: dict = field(default_factory=dict)
+
+    def _with(self, status: str) -> list[ReportResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def ok(self) -> list[ReportResult]:
+        return self._with("ok")
+
+    @property
+    def skipped(self) -> list[ReportResult]:
+        return self._with("skipped")
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return self._with("failed")
+
+    @property
+    def n_ok(self) -> int:
+        return len(self.ok)
+
+    @property
+    def n_skipped(self) -> int:
+        return len(self.skipped)
+
+    @property
+    def n_failed(self) -> int:
+        return len(self.failed)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def describe(self) -> str:
+        """Summary lines for the terminal."""
+        lines = [
+            f"reports: {self.n_ok} ok, {self.n_skipped} skipped (unchanged), {self.n_failed} failed "
+            f"in {self.seconds:.1f} s"
+        ]
+        for r in self.failed:
+            where = f" (executed notebook: {self.run_dir / r.executed})" if r.executed else ""
+            lines.append(f"  FAILED {r.key} {r.title}: {r.error}{where}")
+        stripped = [r for r in self.results if r.removed_external]
+        if stripped:
+            n = sum(r.removed_external for r in stripped)
+            lines.append(f"  note: {n} network reference(s) (script/stylesheet) removed from {len(stripped)} report(s) to keep them offline")
+        lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+
+def read_manifest(run_dir: Path) -> dict:
+    path = Path(run_dir) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("reports"), dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"reports": {}}
+
+
+def _write_manifest(run_dir: Path, manifest: dict) -> None:
+    manifest["zhenxing"] = __version__
+    write_files([(run_dir / MANIFEST, text_writer(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)))])
+
+
+def _executor(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
+
+
+def run_reports(
+    framework: str | Path,
+    register: str | Path,
+    values: str | Path,
+    *,
+    year: int | None = None,
+    city: str | None = None,
+    all_units: bool = False,
+    units: Sequence[str] | None = None,
+    overview: bool | None = None,
+    out: str | Path = "reports",
+    jobs: int | None = None,
+    force: bool = False,
+    standalone: bool = False,
+    lang: str = "zh",
+    seed: int | None = None,
+    ytd: str | Path | None = None,
+    missing_markers: Sequence[str] = (),
+    notebooks_dir: str | Path | None = None,
+    dataset: Dataset | None = None,
+    retries: int = DEFAULT_RETRIES,
+    start_timeout: float = START_TIMEOUT,
+    cell_timeout: float = CELL_TIMEOUT,
+    progress: bool = True,
+) -> RunSummary:
+    """Run the county (and city) report notebooks of a scope and write the index.
+
+    ``city`` (Chinese or English name) or ``all_units`` chooses the scope;
+    ``units`` restricts the county reports to some codes of that scope;
+    ``overview`` says whether the city overview(s) run too (default: yes,
+    unless ``units`` is given). ``jobs`` worker processes run notebooks in
+    parallel (default ``os.cpu_count()``; ``jobs=1`` runs them in this process).
+    ``standalone`` embeds plotly.js and the CSS in every page instead of the
+    run folder's shared ``plotly.min.js`` and ``report.css``. ``seed`` is the
+    simulation report's random seed, also recorded on the index page. ``ytd``, if given, is a file of
+    year-to-date values (``code,indicator,year,month,value``, checked here) for the county reports'
+    schedule progress section; without it they have none. ``missing_markers``: texts that mean "no value" in the
+    values (see :func:`zhenxing.data.load_dataset`), passed to every notebook. ``dataset``, if given, is the already
+    validated data of these files (skips a second validation).
+
+    Raises :class:`~zhenxing.errors.InputError` for bad input (before any
+    notebook runs); notebook failures are reported in the summary instead.
+    """
+    t0 = time.perf_counter()
+    if lang not in RUN_TEXT:
+        raise InputError([Problem("--lang", f"unknown language '{lang}' (expected zh or en)")], "invalid option")
+    paths = {"framework": Path(framework).resolve(), "register": Path(register).resolve(), "values": Path(values).resolve()}
+    if dataset is None:
+        dataset = load_dataset(load_framework(paths["framework"]), paths["register"], paths["values"], missing_markers)
+    fw = dataset.framework
+    year = int(year) if year is not None else dataset.years[-1]
+    dataset.year(year)  # InputError for an unknown year
+    ytd_path = Path(ytd).resolve() if ytd else None
+    if ytd_path is not None:
+        from ..gap import load_ytd
+
+        load_ytd(ytd_path, dataset, missing_markers)  # InputError for a bad file, once, before any notebook runs
+    notebooks = find_notebooks(notebooks_dir)
+    plotly_js = "embed" if standalone else PLOTLY_JS
+    plan = plan_reports(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed, ytd_path, missing_markers)
+
+    run_dir = Path(out).resolve() / plan.run_name
+    (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    if not standalone:
+        ensure_shared_assets(run_dir, lang)
+    manifest = read_manifest(run_dir)
+    results: dict[str, ReportResult] = {}
+    todo: list[ReportJob] = []
+    for job in plan.jobs:
+        entry = manifest["reports"].get(job.key)
+        if not force and entry and entry.get("fingerprint") == job.fingerprint and (run_dir / entry.get("html", "")).is_file():
+            results[job.key] = ReportResult(job.key, job.kind, job.title, "skipped", 0.0, 0, "", entry["html"], entry.get("notebook"))
+        else:
+            todo.append(job)
+
+    by_key = {j.key: j for j in todo}
+
+    def record(r: ReportResult) -> None:
+        results[r.key] = r
+        if r.status == "ok":
+            manifest["reports"][r.key] = {
+                "fingerprint": by_key[r.key].fingerprint, "html": r.html, "notebook": r.executed, "title": r.title,
+                "kind": r.kind, "seconds": round(r.seconds, 2), "attempts": r.attempts,
+                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+        else:
+            manifest["reports"].pop(r.key, None)
+        _write_manifest(run_dir, manifest)
+
+    n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="report", file=sys.stderr, desc=f"reports {plan.run_name}", dynamic_ncols=True)
+
+    def done(r: ReportResult) -> None:
+        record(r)
+        if bar is not None:
+            bar.update(1)
+            if r.status == "failed":
+                bar.write(f"failed: {r.key} {r.title}: {r.error}", file=sys.stderr)
+            bar.set_postfix_str(f"failed {sum(x.status == 'failed' for x in results.values())}", refresh=False)
+
+    try:
+        if n_jobs == 1:
+            for job in todo:
+                done(run_job(job, run_dir, retries, start_timeout, cell_timeout))
+        else:
+            _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done)
+    finally:
+        if bar is not None:
+            bar.close()
+        seconds = time.perf_counter() - t0
+        info = {
+            "n_ok": sum(r.status == "ok" for r in results.values()),
+            "n_skipped": sum(r.status == "skipped" for r in results.values()),
+            "n_failed": sum(r.status == "failed" for r in results.values()),
+            "seconds": seconds, "framework": paths["framework"], "register": paths["register"], "values": paths["values"],
+            "ytd": ytd_path or "—",
+            "standalone": standalone, "seed": seed if seed is not None else "", "input_hash": dataset.input_hash(),
+            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        index = run_dir / "index.html"
+        write_files([(index, text_writer(render_index(plan, fw, lang, results, run_dir, manifest, info)))])
+
+    ordered = [results[j.key] for j in plan.jobs if j.key in results]
+    return RunSummary(run_dir, index, ordered, time.perf_counter() - t0, info["input_hash"], year, plan.scope,
+                      {"lang": lang, "standalone": standalone, "jobs": n_jobs, "force": force})
+
+
+def _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done) -> None:
+    """Run jobs in worker processes; a crashed worker pool is restarted for the rest (twice at most)."""
+    pending = list(todo)
+    restarts = 0
+    while pending:
+        with _executor(n_jobs) as pool:
+            futures: dict[Future, ReportJob] = {pool.submit(run_job, j, run_dir, retries, start_timeout, cell_timeout): j for j in pending}
+            pending = []
+            broken: list[ReportJob] = []
+            try:
+                remaining = set(futures)
+                while remaining:
+                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        job = futures[f]
+                        try:
+                            done(f.result())
+                        except BrokenProcessPool:
+                            broken.append(job)
+                        except Exception as exc:  # noqa: BLE001 - a bug in the worker: report it for this job only
+                            done(ReportResult(job.key, job.kind, job.title, "failed", 0.0, 0,
+                                              f"{type(exc).__name__}: {exc}".splitlines()[0][:500]))
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        if broken:
+            restarts += 1
+            if restarts > 2:
+                for job in broken:
+                    done(ReportResult(job.key, job.kind, job.title, "failed", 0.0, 0, "worker process died (pool restarted twice)"))
+            else:
+                pending = broken
