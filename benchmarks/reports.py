@@ -4,7 +4,7 @@ Both sides run the real ``notebooks/county_report.ipynb`` for the same 16 units
 of the demo province (the home city's units, then the next ones in register
 order), with the same parameters, in the same run:
 
-* **zhenxing**: :func:`zhenxing.reports.run_reports` with ``jobs`` worker
+* **zhenxing**: :func:`zhenxing.report.batch.run_reports` with ``jobs`` worker
   processes (default 2) and ``force=True``, into a temporary folder: execution,
   HTML without code, shared plotly.js and CSS, manifest and index;
 * **reference**: a sequential loop of ``papermill <nb> <out> -p ...`` and
@@ -62,7 +62,7 @@ def rusage() -> dict:
 
 
 def part_ours(units: list[str], out: Path, jobs: int) -> dict:
-    from zhenxing.reports import run_reports
+    from zhenxing.report.batch import run_reports
 
     t0 = time.perf_counter()
     s = run_reports(FRAMEWORK, REGISTER, VALUES, year=YEAR, city=None, all_units=True, units=units, overview=False,

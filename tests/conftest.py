@@ -111,10 +111,10 @@ def result(ds):
 
 @pytest.fixture
 def captured(monkeypatch):
-    """Bundles passed to IPython's display by plots.show and friends."""
-    from zhenxing import plots
+    """Bundles passed to IPython's display by notebook.show and friends."""
+    from zhenxing.report import notebook
 
     out: list[dict] = []
-    monkeypatch.setattr(plots, "_display", out.append)
-    plots.start_report("embed")
+    monkeypatch.setattr(notebook, "_display", out.append)
+    notebook.start_report("embed")
     return out

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing.reports import run_reports
+from zhenxing.report.batch import run_reports
 
 from .conftest import ROOT
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zhenxing import plots
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap, load_ytd, schedule_table
+from zhenxing.report import city_overview, county, notebook
+from zhenxing.report.schedule import schedule_record
 from zhenxing.scoring import score_year
 
 from .conftest import ROOT
@@ -64,27 +65,27 @@ def outputs(nb: nbformat.NotebookNode) -> list[dict]:
 
 
 def headline(nb: nbformat.NotebookNode) -> dict:
-    records = [o["data"][plots.HEADLINE_MIMETYPE] for o in outputs(nb) if plots.HEADLINE_MIMETYPE in o.get("data", {})]
+    records = [o["data"][notebook.HEADLINE_MIMETYPE] for o in outputs(nb) if notebook.HEADLINE_MIMETYPE in o.get("data", {})]
     assert len(records) == 1
     return records[0]
 
 
 def schedule(nb: nbformat.NotebookNode) -> list[dict]:
     """The schedule records the notebook displayed (none when it ran without year-to-date values)."""
-    return [o["data"][plots.SCHEDULE_MIMETYPE] for o in outputs(nb) if plots.SCHEDULE_MIMETYPE in o.get("data", {})]
+    return [o["data"][notebook.SCHEDULE_MIMETYPE] for o in outputs(nb) if notebook.SCHEDULE_MIMETYPE in o.get("data", {})]
 
 
 def check_schedule(nb: nbformat.NotebookNode, ds, gap) -> dict:
     """The notebook shows exactly the library's schedule table for the unit, once."""
     records = schedule(nb)
     assert len(records) == 1
-    expected = plots.schedule_record(gap, schedule_table(gap, ds, load_ytd(YTD, ds)))
+    expected = schedule_record(gap, schedule_table(gap, ds, load_ytd(YTD, ds)))
     assert records[0] == json.loads(json.dumps(expected))
     return records[0]
 
 
 def figures(nb: nbformat.NotebookNode) -> list[dict]:
-    return [o["data"] for o in outputs(nb) if plots.PLOTLY_MIMETYPE in o.get("data", {})]
+    return [o["data"] for o in outputs(nb) if notebook.PLOTLY_MIMETYPE in o.get("data", {})]
 
 
 def check_figures(nb: nbformat.NotebookNode, lang: str) -> None:
@@ -95,7 +96,7 @@ def check_figures(nb: nbformat.NotebookNode, lang: str) -> None:
         html = data["text/html"]
         assert ("* plotly.js v" in html) == (k == 0), "plotly.js is embedded in the first figure only"
         assert not re.search(r'src="(https?:)?//', html)
-        title = data[plots.PLOTLY_MIMETYPE]["layout"]["title"]["text"]
+        title = data[notebook.PLOTLY_MIMETYPE]["layout"]["title"]["text"]
         assert bool(CJK.search(title)) == (lang == "zh"), title
 
 
@@ -144,19 +145,19 @@ def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lan
         if code.startswith("9901"):
             assert rec["rows"] and {r["status"] for r in rec["rows"]} & {"ahead", "behind"}
             # the schedule's table and chart follow the record
-            sched_figs = [f for f in figures(nb) if f[plots.PLOTLY_MIMETYPE]["data"][0].get("type") == "table"
-                          and len(f[plots.PLOTLY_MIMETYPE]["data"][0]["cells"]["values"]) == 10]
+            sched_figs = [f for f in figures(nb) if f[notebook.PLOTLY_MIMETYPE]["data"][0].get("type") == "table"
+                          and len(f[notebook.PLOTLY_MIMETYPE]["data"][0]["cells"]["values"]) == 10]
             assert len(sched_figs) == 1
         else:
             assert rec["rows"] == [] and "no year-to-date values for this unit" in markdown
-    assert got == plots.headline_record(gap)
+    assert got == county.headline_record(gap)
     unit = result.units.set_index("code").loc[code]
     assert got["total"] == pytest.approx(unit["total"], abs=1e-12)
     assert (got["grade"], got["rank_category"], got["n_category"], got["rank_province"]) == (
         unit["grade"], unit["rank_category"], unit["n_category"], unit["rank_province"]
     )
     assert got["warning_talk"] == bool(unit["warning_talk"])
-    text = next(o["data"]["text/plain"] for o in outputs(nb) if plots.HEADLINE_MIMETYPE in o.get("data", {}))
+    text = next(o["data"]["text/plain"] for o in outputs(nb) if notebook.HEADLINE_MIMETYPE in o.get("data", {}))
     assert f"{unit['total']:.2f}" in text
     assert bool(CJK.search(text)) == (lang == "zh")
     check_figures(nb, lang)
@@ -170,7 +171,7 @@ def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds
         values=str(ROOT / "data/raw/demo_values_synthetic.csv"), ytd=str(YTD),
     )
     gap = county_gap(ds, "990181", 2023, result=result)
-    assert headline(nb) == plots.headline_record(gap)
+    assert headline(nb) == county.headline_record(gap)
     assert check_schedule(nb, ds, gap)["rows"]
     htmls = [d["text/html"] for d in figures(nb)]
     assert 'src="plotly.min.js"' in htmls[0] and not any("plotly.min.js" in h for h in htmls[1:])
@@ -180,7 +181,7 @@ def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds
 def test_city_overview_in_english(tmp_path, result):
     nb = run(CITY, tmp_path / "city.ipynb", lang="en")
     got = headline(nb)
-    assert got == plots.city_record(result.cities, result.units, "青岚市")
+    assert got == city_overview.city_record(result.cities, result.units, "青岚市")
     row = result.cities.set_index("city").loc["青岚市"]
     assert (got["score"], got["rank"], got["last"]) == (row["score"], row["rank"], row["last"])
     check_figures(nb, "en")

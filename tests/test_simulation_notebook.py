@@ -16,8 +16,8 @@ import re
 import nbformat
 import pytest
 
-from zhenxing import plots
 from zhenxing.montecarlo import simulate
+from zhenxing.report import notebook, simulation_record
 from zhenxing.robustness import rank_bounds_table
 from zhenxing.scenarios import compare, load_scenario, load_scenarios, weight_box
 from zhenxing.sensitivity import weight_sensitivity
@@ -47,13 +47,13 @@ def outputs(nb) -> list[dict]:
 
 
 def record(nb) -> tuple[dict, str]:
-    found = [o["data"] for o in outputs(nb) if plots.SIMULATION_MIMETYPE in o.get("data", {})]
+    found = [o["data"] for o in outputs(nb) if notebook.SIMULATION_MIMETYPE in o.get("data", {})]
     assert len(found) == 1
-    return found[0][plots.SIMULATION_MIMETYPE], found[0]["text/markdown"]
+    return found[0][notebook.SIMULATION_MIMETYPE], found[0]["text/markdown"]
 
 
 def figures(nb) -> list[dict]:
-    return [o["data"] for o in outputs(nb) if plots.PLOTLY_MIMETYPE in o.get("data", {})]
+    return [o["data"] for o in outputs(nb) if notebook.PLOTLY_MIMETYPE in o.get("data", {})]
 
 
 def test_stored_notebook_has_no_outputs_and_the_documented_parameters():
@@ -79,7 +79,7 @@ def test_english_run_for_another_city_shows_the_library_numbers(tmp_path, fw, ds
     sens = weight_sensitivity(ds, 2023, spread=spread, seed=seed, options=sc.options)
     bounds = rank_bounds_table(ds, 2023, spread, options=sc.options)
     box = simulate(ds, 2023, weight_box(sc, spread), n_draws=draws, seed=seed)
-    expected = plots.simulation_record(
+    expected = simulation_record.simulation_record(
         city, fw, comparison=comparison, simulation=sim, sensitivity=sens, bounds=bounds, box=box, spread=spread
     )
     assert got == expected
@@ -104,7 +104,7 @@ def test_english_run_for_another_city_shows_the_library_numbers(tmp_path, fw, ds
         html = data["text/html"]
         assert ("* plotly.js v" in html) == (k == 0), "plotly.js is embedded in the first figure only"
         assert not re.search(r'src="(https?:)?//', html)
-        title = data[plots.PLOTLY_MIMETYPE]["layout"]["title"]["text"]
+        title = data[notebook.PLOTLY_MIMETYPE]["layout"]["title"]["text"]
         assert not CJK.search(title), title
     markdown = "\n".join(o["data"]["text/markdown"] for o in outputs(nb) if "text/markdown" in o.get("data", {}))
     assert "# Baimei: ranking simulation and robustness, 2023" in markdown and "±15 %" in markdown
@@ -122,7 +122,7 @@ def test_a_nonlinear_scenario_from_another_folder_skips_sobol_and_bounds(tmp_pat
     got, summary = record(nb)
     assert "sensitivity" not in got and "bounds" not in got and "box" not in got
     sim = simulate(ds, 2023, load_scenario(SCENARIOS / "geometric.yaml", fw), n_draws=300, seed=20231)
-    assert got["simulation"] == plots.simulation_record("青岚市", fw, simulation=sim)["simulation"]
+    assert got["simulation"] == simulation_record.simulation_record("青岚市", fw, simulation=sim)["simulation"]
     assert got["scenarios"] == ["baseline", "geometric"]
     assert "青岚市" in summary
     htmls = [d["text/html"] for d in figures(nb)]

@@ -391,7 +391,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from .reports import run_reports
+    from .report.batch import run_reports
 
     s = _settings(args)
     cfg = s.cfg

@@ -19,10 +19,10 @@ import plotly.graph_objects as go
 import pytest
 import yaml
 
-from zhenxing import plots
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap
+from zhenxing.report import city_overview, county, notebook, schedule, style, text
 from zhenxing.scoring import ScoringOptions
 
 from .conftest import ROOT, tiny_framework_dict
@@ -46,12 +46,12 @@ def tiny(tiny_files):
 
 def _all_figures(gap, fw, lang):
     return [
-        plots.dimension_bars(gap, fw, lang),
-        plots.loss_waterfall(gap, fw, lang),
-        plots.indicator_table(gap, fw, lang),
-        plots.obstacle_bars(gap, fw, lang),
-        plots.path_bars(gap, fw, lang),
-        plots.year_comparison(gap, fw, lang),
+        county.dimension_bars(gap, fw, lang),
+        county.loss_waterfall(gap, fw, lang),
+        county.indicator_table(gap, fw, lang),
+        county.obstacle_bars(gap, fw, lang),
+        county.path_bars(gap, fw, lang),
+        county.year_comparison(gap, fw, lang),
     ]
 
 
@@ -60,7 +60,7 @@ def _all_figures(gap, fw, lang):
 
 def test_waterfall_runs_from_full_marks_to_the_total(gaps, fw):
     for code, gap in gaps.items():
-        steps = plots.waterfall_steps(gap, fw)
+        steps = county.waterfall_steps(gap, fw)
         assert steps["measure"].iloc[0] == "absolute" and steps["measure"].iloc[-1] == "total"
         assert steps["value"].iloc[0] == pytest.approx(fw.scale)
         relative = steps.loc[steps["measure"] == "relative", "value"]
@@ -69,7 +69,7 @@ def test_waterfall_runs_from_full_marks_to_the_total(gaps, fw):
         # one step per dimension (points lost, negative), then bonus and deductions
         lost = -relative.iloc[: len(fw.dimensions)].to_numpy()
         np.testing.assert_allclose(lost, gap.dimensions["points_lost"].to_numpy())
-        fig = plots.loss_waterfall(gap, fw)
+        fig = county.loss_waterfall(gap, fw)
         trace = fig.data[0]
         assert isinstance(trace, go.Waterfall)
         assert list(trace.measure) == list(steps["measure"])
@@ -79,7 +79,7 @@ def test_waterfall_runs_from_full_marks_to_the_total(gaps, fw):
 def test_waterfall_shows_bonus_and_deductions(tiny):
     fw, ds = tiny
     gap = county_gap(ds, "U2", 2023)  # bonus capped at 3, deduction 2 (see conftest / test_scoring)
-    steps = plots.waterfall_steps(gap, fw, "en").set_index("label")
+    steps = county.waterfall_steps(gap, fw, "en").set_index("label")
     assert steps.loc["Bonus", "value"] == pytest.approx(3.0)
     assert steps.loc["Deductions", "value"] == pytest.approx(-2.0)
     assert steps.loc["Total", "value"] == pytest.approx(101.0)
@@ -89,7 +89,7 @@ def test_waterfall_shows_bonus_and_deductions(tiny):
 def test_waterfall_adds_aggregation_and_floor_steps(gaps, fw, ds):
     # non-arithmetic aggregation: the base score is not the sum of the dimension points
     geo = county_gap(ds, "990123", 2023, options=ScoringOptions(aggregation="geometric"))
-    steps = plots.waterfall_steps(geo, fw, "en")
+    steps = county.waterfall_steps(geo, fw, "en")
     assert "Aggregation effect" in list(steps["label"])
     assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(geo.standing.total)
     # a total floored at 0: deductions larger than the base
@@ -97,18 +97,18 @@ def test_waterfall_adds_aggregation_and_floor_steps(gaps, fw, ds):
     unit = dict(g.unit, base=2.0, bonus=0.0, deduction=5.0)
     dims = g.dimensions.assign(points_lost=g.dimensions["max_points"] - g.dimensions["max_points"] * 0.02)
     fake = SimpleNamespace(unit=unit, dimensions=dims, standing=SimpleNamespace(total=0.0))
-    steps = plots.waterfall_steps(fake, fw, "en")
+    steps = county.waterfall_steps(fake, fw, "en")
     assert "Floor at 0" in list(steps["label"])
     assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(0.0)
 
 
 def test_traffic_lights_match_statuses(gaps, fw):
     for gap in gaps.values():
-        trace = plots.indicator_table(gap, fw).data[0]
+        trace = county.indicator_table(gap, fw).data[0]
         assert isinstance(trace, go.Table)
         fills = trace.cells.fill.color
         statuses = list(gap.indicators["status"])
-        assert list(fills[-1]) == [plots.STATUS_COLOURS[s] for s in statuses]
+        assert list(fills[-1]) == [style.STATUS_COLOURS[s] for s in statuses]
         assert all(c == "white" for col in fills[:-1] for c in col)
         assert len(trace.cells.values[0]) == len(gap.indicators) == len(fw.indicators)
 
@@ -118,20 +118,20 @@ def test_traffic_light_colours_cover_every_status(tiny):
     gap = county_gap(ds, "U3", 2023)  # i2 missing, i3 at the goalpost (zero), i1 partial
     statuses = list(gap.indicators["status"])
     assert statuses == ["partial", "missing", "zero"]
-    fills = plots.indicator_table(gap, fw, "en").data[0].cells.fill.color[-1]
-    assert list(fills) == [plots.STATUS_COLOURS["partial"], plots.STATUS_COLOURS["missing"], plots.STATUS_COLOURS["zero"]]
-    labels = plots.indicator_table(gap, fw, "en").data[0].cells.values[-1]
+    fills = county.indicator_table(gap, fw, "en").data[0].cells.fill.color[-1]
+    assert list(fills) == [style.STATUS_COLOURS["partial"], style.STATUS_COLOURS["missing"], style.STATUS_COLOURS["zero"]]
+    labels = county.indicator_table(gap, fw, "en").data[0].cells.values[-1]
     assert list(labels) == ["● partial", "● missing", "● zero"]
     met = county_gap(ds, "U2", 2023)
     assert set(met.indicators["status"]) == {"met"}
-    assert set(plots.indicator_table(met, fw).data[0].cells.fill.color[-1]) == {plots.STATUS_COLOURS["met"]}
-    assert "Indicator two" in plots.missing_note(gap, fw, "en")
-    assert plots.missing_note(met, fw, "en") == ""
+    assert set(county.indicator_table(met, fw).data[0].cells.fill.color[-1]) == {style.STATUS_COLOURS["met"]}
+    assert "Indicator two" in county.missing_note(gap, fw, "en")
+    assert county.missing_note(met, fw, "en") == ""
 
 
 def test_dimension_bars_show_unit_mean_leader_and_full_marks(gaps, fw):
     gap = gaps["990123"]
-    fig = plots.dimension_bars(gap, fw, "en")
+    fig = county.dimension_bars(gap, fw, "en")
     by_name = {t.name: t for t in fig.data}
     d = gap.dimensions
     np.testing.assert_allclose(by_name["This unit"].y, d["points"])
@@ -143,7 +143,7 @@ def test_dimension_bars_show_unit_mean_leader_and_full_marks(gaps, fw):
 
 def test_obstacles_are_the_largest_first(gaps, fw):
     gap = gaps["990123"]
-    trace = plots.obstacle_bars(gap, fw, "zh", top=5).data[0]
+    trace = county.obstacle_bars(gap, fw, "zh", top=5).data[0]
     expected = gap.indicators.sort_values("obstacle", ascending=False).head(5)
     # plotly draws the first bar at the bottom: the largest obstacle is last
     np.testing.assert_allclose(list(trace.x)[::-1], expected["obstacle"] * 100)
@@ -155,7 +155,7 @@ def test_obstacles_are_the_largest_first(gaps, fw):
 def test_cheapest_path_bars(gaps, fw, tiny):
     last = gaps[list(gaps)[-1]]
     assert last.standing.warning_talk and last.path is not None and last.path.goal == "leave_bottom"
-    fig = plots.path_bars(last, fw, "en")
+    fig = county.path_bars(last, fw, "en")
     trace = fig.data[0]
     steps = last.path.steps
     np.testing.assert_allclose(list(trace.x)[::-1], steps["share_of_gap"] * 100)
@@ -164,35 +164,35 @@ def test_cheapest_path_bars(gaps, fw, tiny):
     fw_t, ds_t = tiny
     first = county_gap(ds_t, "U2", 2023)
     assert first.path is None
-    fig = plots.path_bars(first, fw_t, "zh")
+    fig = county.path_bars(first, fw_t, "zh")
     assert len(fig.data) == 0 and "无需追赶" in fig.layout.annotations[0].text
     # not computed for non-arithmetic aggregation
     geo = SimpleNamespace(path=None, standing=SimpleNamespace(rank_category=5, warning_talk=False))
-    assert plots.path_bars(geo, fw, "en").layout.title.text.startswith("No path computed")
+    assert county.path_bars(geo, fw, "en").layout.title.text.startswith("No path computed")
     # infeasible path: flagged in the title
     infeasible = SimpleNamespace(path=SimpleNamespace(**{**last.path.__dict__, "feasible": False}))
-    assert "not reachable" in plots.path_bars(infeasible, fw, "en").layout.title.text
+    assert "not reachable" in county.path_bars(infeasible, fw, "en").layout.title.text
 
 
 def test_year_comparison(gaps, fw):
     gap = gaps["990123"]
-    fig = plots.year_comparison(gap, fw, "en")
+    fig = county.year_comparison(gap, fw, "en")
     assert [t.name for t in fig.data] == ["2022", "2023"]
     np.testing.assert_allclose(fig.data[0].y, gap.dimensions["points_last_year"])
     np.testing.assert_allclose(fig.data[1].y, gap.dimensions["points"])
     # 青湖区 joined in 2023: no bars, a note instead
     new = gaps["990103"]
-    fig = plots.year_comparison(new, fw, "zh")
+    fig = county.year_comparison(new, fw, "zh")
     assert len(fig.data) == 0 and "2022 年无数据" in fig.layout.annotations[0].text
-    assert plots.indicator_changes(new, fw).empty
-    changes = plots.indicator_changes(gap, fw, "en")
+    assert county.indicator_changes(new, fw).empty
+    changes = county.indicator_changes(gap, fw, "en")
     assert len(changes) > 0 and changes.index.name == "Indicator"
 
 
 def test_headline_record_and_text(gaps, fw, result):
     units = result.units.set_index("code")
     for code, gap in gaps.items():
-        rec = plots.headline_record(gap)
+        rec = county.headline_record(gap)
         u = units.loc[code]
         assert rec["code"] == code and rec["name_zh"] == u["name_zh"]
         assert rec["total"] == u["total"]
@@ -200,15 +200,15 @@ def test_headline_record_and_text(gaps, fw, result):
         assert rec["n_province"] == len(result.units)
         assert rec["grade"] == u["grade"] and rec["warning_talk"] == u["warning_talk"]
         json.dumps(rec, allow_nan=False)  # JSON-ready
-        text_zh = plots.headline_text(gap, fw, "zh")
+        text_zh = county.headline_text(gap, fw, "zh")
         assert f"{u['total']:.2f}" in text_zh and f"{u['rank_category']}/{u['n_category']}" in text_zh
         assert "总分" in text_zh and u["name_zh"] in text_zh
-        text_en = plots.headline_text(gap, fw, "en")
+        text_en = county.headline_text(gap, fw, "en")
         assert "Total" in text_en and u["name_en"] in text_en and not CJK.search(text_en)
-        sentence = plots.standing_sentence(gap, fw, "en")
+        sentence = county.standing_sentence(gap, fw, "en")
         assert f"{u['total']:.2f}" in sentence and not CJK.search(sentence)
-        html = plots.headline_html(gap, fw, "zh")
-        assert f"{u['total']:.2f}" in html and plots.CJK_FONT in html
+        html = county.headline_html(gap, fw, "zh")
+        assert f"{u['total']:.2f}" in html and style.CJK_FONT in html
 
 
 def test_headline_handles_a_category_with_no_way_out(tmp_path, tiny_files):
@@ -221,12 +221,12 @@ def test_headline_handles_a_category_with_no_way_out(tmp_path, tiny_files):
     ds = load_dataset(fw, tiny_files["register"], tiny_files["values"])
     gap = county_gap(ds, "U1", 2023)
     assert gap.standing.warning_talk and math.isinf(gap.standing.points_to_leave_bottom)
-    rec = plots.headline_record(gap)
+    rec = county.headline_record(gap)
     assert rec["points_to_leave_bottom"] is None
     json.dumps(rec, allow_nan=False)
-    assert "no more than 2 units" in plots.standing_sentence(gap, fw, "en")
-    assert "不超过 2 个" in plots.standing_sentence(gap, fw, "zh")
-    fig = plots.path_bars(gap, fw, "en")
+    assert "no more than 2 units" in county.standing_sentence(gap, fw, "en")
+    assert "不超过 2 个" in county.standing_sentence(gap, fw, "zh")
+    fig = county.path_bars(gap, fw, "en")
     assert len(fig.data) == 0 and fig.layout.title.text.startswith("The category has no more units")
 
 
@@ -234,7 +234,7 @@ def test_figures_use_cjk_fonts_and_the_requested_language(gaps, fw):
     gap = gaps["990123"]
     for lang in ("zh", "en"):
         for fig in _all_figures(gap, fw, lang):
-            assert fig.layout.font.family == plots.CJK_FONT
+            assert fig.layout.font.family == style.CJK_FONT
             title = fig.layout.title.text
             assert title
             assert bool(CJK.search(title)) == (lang == "zh"), title
@@ -244,22 +244,22 @@ def test_figures_use_cjk_fonts_and_the_requested_language(gaps, fw):
 
 
 def test_city_league_highlights_exactly_the_home_city(result):
-    fig = plots.city_league(result.cities, HOME, "zh")
+    fig = city_overview.city_league(result.cities, HOME, "zh")
     trace = fig.data[0]
     colours = list(trace.marker.color)
     cities = list(trace.customdata)
     assert cities == list(result.cities["city"])
-    assert [c for c, col in zip(cities, colours) if col == plots.HIGHLIGHT] == [HOME]
+    assert [c for c, col in zip(cities, colours) if col == style.HIGHLIGHT] == [HOME]
     widths = list(trace.marker.line.width)
     flagged = [c for c, w in zip(cities, widths) if w > 0]
     assert flagged == list(result.cities.loc[result.cities["last"], "city"])
     np.testing.assert_allclose(trace.y, result.cities["score"])
-    en = plots.city_league(result.cities, HOME, "en").data[0]
+    en = city_overview.city_league(result.cities, HOME, "en").data[0]
     assert "Qinglan" in list(en.x)
 
 
 def test_category_leagues_highlight_exactly_the_home_units(result, fw):
-    fig = plots.category_leagues(result.units, HOME, fw, "zh")
+    fig = city_overview.category_leagues(result.units, HOME, fw, "zh")
     assert len(fig.data) == len(fw.categories)
     home_units = set(result.units.loc[result.units["city"] == HOME, "code"])
     highlighted, seen = set(), []
@@ -269,7 +269,7 @@ def test_category_leagues_highlight_exactly_the_home_units(result, fw):
         sub = result.units[result.units["category"] == cat.id]
         assert set(codes) == set(sub["code"])
         assert list(trace.y) == sorted(trace.y, reverse=True)
-        highlighted |= {c for c, col in zip(codes, trace.marker.color) if col == plots.HIGHLIGHT}
+        highlighted |= {c for c, col in zip(codes, trace.marker.color) if col == style.HIGHLIGHT}
         outlined = {c for c, w in zip(codes, trace.marker.line.width) if w > 0}
         assert outlined == set(sub.loc[sub["warning_talk"], "code"])
     assert highlighted == home_units
@@ -277,9 +277,9 @@ def test_category_leagues_highlight_exactly_the_home_units(result, fw):
 
 
 def test_city_units_are_the_city_units_coloured_by_category(result, fw):
-    fig = plots.city_units(result.units, HOME, fw, "en")
+    fig = city_overview.city_units(result.units, HOME, fw, "en")
     mine = result.units[result.units["city"] == HOME]
-    colours = plots.category_colours(fw)
+    colours = style.category_colours(fw)
     codes = []
     for trace in fig.data:
         cat = next(c for c in fw.categories if fw.label(c, "en") == trace.name)
@@ -287,21 +287,21 @@ def test_city_units_are_the_city_units_coloured_by_category(result, fw):
         assert set(trace.customdata) == set(mine.loc[mine["category"] == cat.id, "code"])
         codes += list(trace.customdata)
     assert sorted(codes) == sorted(mine["code"])
-    table = plots.city_units_table(result.units, HOME, fw, "en")
+    table = city_overview.city_units_table(result.units, HOME, fw, "en")
     assert list(table.index) == list(mine["code"])
     np.testing.assert_allclose(table["Total"], mine["total"].round(2))
 
 
 def test_city_record(result):
-    rec = plots.city_record(result.cities, result.units, HOME)
+    rec = city_overview.city_record(result.cities, result.units, HOME)
     row = result.cities.set_index("city").loc[HOME]
     assert rec["score"] == row["score"] and rec["rank"] == row["rank"] and rec["n_cities"] == len(result.cities)
     assert rec["n_units"] == (result.units["city"] == HOME).sum()
     json.dumps(rec, allow_nan=False)
-    assert f"{row['score']:.2f}" in plots.city_headline_text(rec, "zh")
-    assert "Qinglan" in plots.city_headline_text(rec, "en")
+    assert f"{row['score']:.2f}" in city_overview.city_headline_text(rec, "zh")
+    assert "Qinglan" in city_overview.city_headline_text(rec, "en")
     with pytest.raises(ValueError, match="unknown city"):
-        plots.city_record(result.cities, result.units, "无此市")
+        city_overview.city_record(result.cities, result.units, "无此市")
 
 
 # ---- display --------------------------------------------------------------------
@@ -314,12 +314,12 @@ def _plotly_js_embedded(html: str) -> bool:
 def test_show_emits_both_mimetypes_and_embeds_plotly_js_once(gaps, fw, captured):
     figs = _all_figures(gaps["990123"], fw, "zh")
     for fig in figs:
-        plots.show(fig, "embed")
+        notebook.show(fig, "embed")
     assert len(captured) == len(figs)
     for k, bundle in enumerate(captured):
-        assert set(bundle) >= {plots.PLOTLY_MIMETYPE, "text/html"}
-        assert bundle[plots.PLOTLY_MIMETYPE]["layout"]["font"]["family"] == plots.CJK_FONT
-        json.dumps(bundle[plots.PLOTLY_MIMETYPE], allow_nan=False)
+        assert set(bundle) >= {notebook.PLOTLY_MIMETYPE, "text/html"}
+        assert bundle[notebook.PLOTLY_MIMETYPE]["layout"]["font"]["family"] == style.CJK_FONT
+        json.dumps(bundle[notebook.PLOTLY_MIMETYPE], allow_nan=False)
         html = bundle["text/html"]
         assert _plotly_js_embedded(html) == (k == 0)
         assert f'id="zx-fig-{k + 1}"' in html
@@ -327,54 +327,54 @@ def test_show_emits_both_mimetypes_and_embeds_plotly_js_once(gaps, fw, captured)
 
 
 def test_start_report_resets_the_state(gaps, fw, captured):
-    fig = plots.dimension_bars(gaps["990123"], fw)
-    plots.show(fig)
-    plots.show(fig)
-    plots.start_report("embed", prefix="again")
-    plots.show(fig)
+    fig = county.dimension_bars(gaps["990123"], fw)
+    notebook.show(fig)
+    notebook.show(fig)
+    notebook.start_report("embed", prefix="again")
+    notebook.show(fig)
     assert [_plotly_js_embedded(b["text/html"]) for b in captured] == [True, False, True]
     assert 'id="again-fig-1"' in captured[2]["text/html"]
     # same figure, same state: same output (no random ids)
-    plots.start_report("embed", prefix="again")
-    plots.show(fig)
+    notebook.start_report("embed", prefix="again")
+    notebook.show(fig)
     assert captured[3]["text/html"] == captured[2]["text/html"]
 
 
 def test_directory_mode_loads_a_local_file_once(gaps, fw, captured):
-    plots.start_report("directory")
-    fig = plots.loss_waterfall(gaps["990123"], fw)
-    plots.show(fig)
-    plots.show(fig)
+    notebook.start_report("directory")
+    fig = county.loss_waterfall(gaps["990123"], fw)
+    notebook.show(fig)
+    notebook.show(fig)
     assert '<script charset="utf-8" src="plotly.min.js"></script>' in captured[0]["text/html"]
     assert "plotly.min.js" not in captured[1]["text/html"]
     assert not any(_plotly_js_embedded(b["text/html"]) for b in captured)
-    plots.start_report("assets/plotly-3.js")
-    plots.show(fig)
+    notebook.start_report("assets/plotly-3.js")
+    notebook.show(fig)
     assert 'src="assets/plotly-3.js"' in captured[2]["text/html"]
-    plots.start_report("none")
-    plots.show(fig)
+    notebook.start_report("none")
+    notebook.show(fig)
     assert "<script charset" not in captured[3]["text/html"]
 
 
 @pytest.mark.parametrize("bad", ["cdn", "CDN", "https://cdn.plot.ly/plotly-3.0.0.min.js", "//cdn.example/plotly.js", "inline", True])
 def test_a_cdn_or_unknown_mode_is_refused(bad):
     with pytest.raises(ValueError):
-        plots.start_report(bad)
+        notebook.start_report(bad)
 
 
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="lang"):
-        plots.start_report("embed", lang="EN")
+        notebook.start_report("embed", lang="EN")
 
 
 def test_headline_display_carries_the_json_record(gaps, fw, captured):
-    rec = plots.show_headline(gaps["990123"], fw, "en")
-    plots.markdown("")  # nothing displayed for an empty note
-    plots.prose("en", zh="## 中文", en="## English")
+    rec = notebook.show_headline(gaps["990123"], fw, "en")
+    notebook.markdown("")  # nothing displayed for an empty note
+    notebook.prose("en", zh="## 中文", en="## English")
     assert len(captured) == 2
     bundle = captured[0]
-    assert bundle[plots.HEADLINE_MIMETYPE] == rec
-    assert bundle["text/plain"] == plots.headline_text(gaps["990123"], fw, "en")
+    assert bundle[notebook.HEADLINE_MIMETYPE] == rec
+    assert bundle["text/plain"] == county.headline_text(gaps["990123"], fw, "en")
     assert "<table>" in bundle["text/html"]
     assert captured[1]["text/markdown"] == "## English"
 
@@ -404,16 +404,16 @@ def _pd_equal(a, b):
 
 def test_schedule_record_copies_the_table(gaps, schedules):
     for code, table in schedules.items():
-        rec = plots.schedule_record(gaps[code], table)
+        rec = schedule.schedule_record(gaps[code], table)
         json.dumps(rec, allow_nan=False)
         assert rec["code"] == code and rec["year"] == 2023 and len(rec["rows"]) == len(table)
         for row, ref in zip(rec["rows"], table.to_dict("records")):
-            assert list(row) == list(plots.SCHEDULE_COLUMNS)
-            assert all(_pd_equal(row[c], ref[c]) for c in plots.SCHEDULE_COLUMNS), (row, ref)
-        assert rec["counts"] == {s: int((table["status"] == s).sum()) for s in plots.SCHEDULE_STATUS_ORDER}
+            assert list(row) == list(schedule.SCHEDULE_COLUMNS)
+            assert all(_pd_equal(row[c], ref[c]) for c in schedule.SCHEDULE_COLUMNS), (row, ref)
+        assert rec["counts"] == {s: int((table["status"] == s).sum()) for s in schedule.SCHEDULE_STATUS_ORDER}
         assert rec["month"] == (int(table["month"].max()) if len(table) else None)
     last = list(gaps)[-1]
-    assert schedules[last].empty and plots.schedule_record(gaps[last], schedules[last])["rows"] == []
+    assert schedules[last].empty and schedule.schedule_record(gaps[last], schedules[last])["rows"] == []
     statuses = set(pd.concat(list(schedules.values()))["status"])
     assert statuses == {"ahead", "behind", "met", "unknown"}  # the demo shows every status
 
@@ -421,10 +421,10 @@ def test_schedule_record_copies_the_table(gaps, schedules):
 def test_schedule_table_figure_colours_match_statuses(schedules, fw):
     for lang in ("zh", "en"):
         for table in (t for t in schedules.values() if len(t)):
-            fig = plots.schedule_table_figure(table, fw, lang)
+            fig = schedule.schedule_table_figure(table, fw, lang)
             trace = fig.data[0]
             assert isinstance(trace, go.Table)
-            assert list(trace.cells.fill.color[-1]) == [plots.SCHEDULE_COLOURS[s] for s in table["status"]]
+            assert list(trace.cells.fill.color[-1]) == [style.SCHEDULE_COLOURS[s] for s in table["status"]]
             assert all(c == "white" for col in trace.cells.fill.color[:-1] for c in col)
             values = trace.cells.values
             names = {i.id: fw.label(i, lang) for i in fw.indicators}
@@ -432,7 +432,7 @@ def test_schedule_table_figure_colours_match_statuses(schedules, fw):
             assert list(values[2]) == [str(m) for m in table["month"]]
             assert list(values[5]) == [f"{v:,.2f}" for v in table["ytd"]]
             assert list(values[8]) == [f"{c * 100:.0f}%" for c in table["calendar"]]
-            labels = {s: (plots.SCHEDULE_LABELS[s][1] if lang == "en" else plots.SCHEDULE_LABELS[s][0]) for s in plots.SCHEDULE_STATUS_ORDER}
+            labels = {s: (text.SCHEDULE_LABELS[s][1] if lang == "en" else text.SCHEDULE_LABELS[s][0]) for s in schedule.SCHEDULE_STATUS_ORDER}
             assert list(values[-1]) == [f"● {labels[s]}" for s in table["status"]]
             for p, s, shown in zip(table["progress"], table["status"], values[7]):
                 if s in ("ahead", "behind"):
@@ -444,12 +444,12 @@ def test_schedule_table_figure_colours_match_statuses(schedules, fw):
 
 def test_schedule_bars_show_progress_against_the_calendar(schedules, fw):
     table = schedules["990123"]
-    fig = plots.schedule_bars(table, fw, "en")
+    fig = schedule.schedule_bars(table, fw, "en")
     bars, ticks = fig.data
     assert isinstance(bars, go.Bar) and bars.orientation == "h"
     assert list(bars.customdata) == list(table["indicator"])
     np.testing.assert_allclose(ticks.x, table["calendar"] * 100)
-    assert list(bars.marker.color) == [plots.SCHEDULE_COLOURS[s] for s in table["status"]]
+    assert list(bars.marker.color) == [style.SCHEDULE_COLOURS[s] for s in table["status"]]
     for x, p, s in zip(bars.x, table["progress"], table["status"]):
         if s in ("ahead", "behind") and -0.2 <= p <= 1.5:
             assert x == pytest.approx(p * 100)  # the library's progress, in per cent
@@ -459,7 +459,7 @@ def test_schedule_bars_show_progress_against_the_calendar(schedules, fw):
             assert x < 75
     assert fig.layout.shapes[0].x0 == 100 and fig.layout.shapes[0].x1 == 100  # the target line
     assert fig.layout.title.text.startswith("By month 9") and not CJK.search(fig.layout.title.text)
-    assert "截至 9 月" in plots.schedule_bars(table, fw, "zh").layout.title.text
+    assert "截至 9 月" in schedule.schedule_bars(table, fw, "zh").layout.title.text
     json.loads(fig.to_json())
 
 
@@ -475,40 +475,40 @@ def test_schedule_bar_values_clip_and_place_met_and_unknown():
     )
     # behind as is; met beyond the target capped at 150 %; far behind floored at -20 %; unknown 0;
     # met although progress < 1 (target met last year already) drawn at 100 %; met past the target as is
-    assert plots.schedule_bar_values(table) == pytest.approx([0.5, 1.5, -0.2, 0.0, 1.0, 1.2])
-    assert [plots._progress_text(p, s) for p, s in zip(table["progress"], table["status"])] == ["50%", "350%", "-200%", "—", "—", "120%"]
+    assert schedule.schedule_bar_values(table) == pytest.approx([0.5, 1.5, -0.2, 0.0, 1.0, 1.2])
+    assert [schedule._progress_text(p, s) for p, s in zip(table["progress"], table["status"])] == ["50%", "350%", "-200%", "—", "—", "120%"]
 
 
 def test_schedule_summary_and_mixed_months(gaps, schedules, fw):
     table = schedules["990123"]
-    rec = plots.schedule_record(gaps["990123"], table)
+    rec = schedule.schedule_record(gaps["990123"], table)
     c = rec["counts"]
-    en = plots.schedule_summary(rec, fw, "en")
+    en = schedule.schedule_summary(rec, fw, "en")
     assert f"{c['ahead']} are ahead of schedule, {c['behind']} behind and {c['met']} at target" in en and not CJK.search(en)
     for ind in table.loc[table["status"] == "behind", "indicator"]:
         assert fw.label(fw.indicator_by_id[ind], "en") in en
-    zh = plots.schedule_summary(rec, fw, "zh")
+    zh = schedule.schedule_summary(rec, fw, "zh")
     assert f"{c['ahead']} 项快于序时进度" in zh and f"{c['behind']} 项慢于序时进度" in zh and "截至 9 月" in zh
-    new = plots.schedule_record(gaps["990103"], schedules["990103"])  # joined in 2023: no last year's value
-    assert new["counts"]["unknown"] > 0 and "no value last year" in plots.schedule_summary(new, fw, "en")
+    new = schedule.schedule_record(gaps["990103"], schedules["990103"])  # joined in 2023: no last year's value
+    assert new["counts"]["unknown"] > 0 and "no value last year" in schedule.schedule_summary(new, fw, "en")
     last = list(gaps)[-1]
-    empty = plots.schedule_record(gaps[last], schedules[last])
-    assert plots.schedule_summary(empty, fw, "en") == "**Schedule progress:** no year-to-date values for this unit in 2023."
-    assert "没有 2023 年的年内数据" in plots.schedule_summary(empty, fw, "zh")
+    empty = schedule.schedule_record(gaps[last], schedules[last])
+    assert schedule.schedule_summary(empty, fw, "en") == "**Schedule progress:** no year-to-date values for this unit in 2023."
+    assert "没有 2023 年的年内数据" in schedule.schedule_summary(empty, fw, "zh")
     mixed = table.assign(month=[3] + [9] * (len(table) - 1))
-    assert "latest month" in plots.schedule_bars(mixed, fw, "en").layout.title.text
-    assert "latest month" in plots.schedule_summary(plots.schedule_record(gaps["990123"], mixed), fw, "en")
+    assert "latest month" in schedule.schedule_bars(mixed, fw, "en").layout.title.text
+    assert "latest month" in schedule.schedule_summary(schedule.schedule_record(gaps["990123"], mixed), fw, "en")
 
 
 def test_show_schedule_displays_the_record_then_table_and_chart(gaps, schedules, fw, captured):
-    rec = plots.show_schedule(gaps["990123"], schedules["990123"], fw, "zh")
+    rec = notebook.show_schedule(gaps["990123"], schedules["990123"], fw, "zh")
     assert len(captured) == 3
-    assert captured[0][plots.SCHEDULE_MIMETYPE] == rec
-    assert captured[0]["text/markdown"] == plots.schedule_summary(rec, fw, "zh")
-    assert all(plots.PLOTLY_MIMETYPE in b for b in captured[1:])
-    assert isinstance(go.Figure(captured[1][plots.PLOTLY_MIMETYPE]).data[0], go.Table)
+    assert captured[0][notebook.SCHEDULE_MIMETYPE] == rec
+    assert captured[0]["text/markdown"] == schedule.schedule_summary(rec, fw, "zh")
+    assert all(notebook.PLOTLY_MIMETYPE in b for b in captured[1:])
+    assert isinstance(go.Figure(captured[1][notebook.PLOTLY_MIMETYPE]).data[0], go.Table)
     # a unit without year-to-date rows: one line, no figures
     last = list(gaps)[-1]
-    rec = plots.show_schedule(gaps[last], schedules[last], fw, "en")
+    rec = notebook.show_schedule(gaps[last], schedules[last], fw, "en")
     assert len(captured) == 4 and rec["rows"] == []
     assert captured[3]["text/markdown"].startswith("**Schedule progress:** no year-to-date values")

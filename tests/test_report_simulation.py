@@ -14,8 +14,8 @@ import re
 import numpy as np
 import pytest
 
-from zhenxing import plots
 from zhenxing.montecarlo import simulate
+from zhenxing.report import notebook, scenario_figures, sensitivity_figures, simulation_figures, simulation_record, style, text
 from zhenxing.robustness import rank_bounds_table
 from zhenxing.scenarios import compare, load_scenarios, weight_box
 from zhenxing.sensitivity import weight_sensitivity
@@ -81,7 +81,7 @@ def _home_units(sim, city=HOME):
 
 
 def test_fan_data_bands_are_the_quantiles_of_the_rank_counts(sim, fw):
-    data = plots.rank_fan_data(sim, fw, city=HOME)
+    data = simulation_figures.rank_fan_data(sim, fw, city=HOME)
     assert set(data["code"]) == set(_home_units(sim)["code"])
     pos = {c: k for k, c in enumerate(sim.units["code"])}
     u = sim.units.set_index("code")
@@ -103,19 +103,19 @@ def test_fan_data_bands_are_the_quantiles_of_the_rank_counts(sim, fw):
 
 
 def test_fan_chart_draws_the_bands_median_and_nominal_rank(sim, fw):
-    data = plots.rank_fan_data(sim, fw, city=HOME)
-    fig = plots.rank_fan(sim, fw, "zh", city=HOME, scenario_label="基准")
-    outer, inner = _trace(fig, plots.text("sim_band_outer", "zh")), _trace(fig, plots.text("sim_band_inner", "zh"))
+    data = simulation_figures.rank_fan_data(sim, fw, city=HOME)
+    fig = simulation_figures.rank_fan(sim, fw, "zh", city=HOME, scenario_label="基准")
+    outer, inner = _trace(fig, text.text("sim_band_outer", "zh")), _trace(fig, text.text("sim_band_inner", "zh"))
     # bars cover whole ranks: from lo - 0.5 to hi + 0.5
     assert [b + 0.5 for b in outer.base] == list(data["p05"])
     assert [b + x - 0.5 for b, x in zip(outer.base, outer.x)] == list(data["p95"])
     assert [b + 0.5 for b in inner.base] == list(data["p25"])
     assert [b + x - 0.5 for b, x in zip(inner.base, inner.x)] == list(data["p75"])
-    assert list(_trace(fig, plots.text("sim_median", "zh")).x) == list(data["median"])
-    assert list(_trace(fig, plots.text("sim_nominal", "zh")).x) == list(data["nominal"])
+    assert list(_trace(fig, text.text("sim_median", "zh")).x) == list(data["median"])
+    assert list(_trace(fig, text.text("sim_nominal", "zh")).x) == list(data["nominal"])
     assert list(outer.y) == list(data["name_zh"])
     assert [c[0] for c in outer.customdata] == list(data["code"])
-    zone = _trace(fig, plots.text("sim_zone", "zh", k=2))
+    zone = _trace(fig, text.text("sim_zone", "zh", k=2))
     assert [b + 0.5 for b in zone.base] == [n - 1 for n in data["n"]]  # the bottom 2 places of each row's category
     assert fig.layout.yaxis.autorange == "reversed"
     assert "基准" in fig.layout.title.text and "青岚市" in fig.layout.title.text
@@ -123,34 +123,34 @@ def test_fan_chart_draws_the_bands_median_and_nominal_rank(sim, fw):
 
 def test_category_fan_highlights_exactly_the_home_units(sim, fw):
     for cat in fw.categories:
-        fig = plots.rank_fan(sim, fw, "en", category=cat.id, city=HOME)
+        fig = simulation_figures.rank_fan(sim, fw, "en", category=cat.id, city=HOME)
         sub = sim.units[sim.units["category"] == cat.id].sort_values(["nominal_rank_category", "code"])
-        outer = _trace(fig, plots.text("sim_band_outer", "en"))
+        outer = _trace(fig, text.text("sim_band_outer", "en"))
         assert [c[0] for c in outer.customdata] == list(sub["code"])
-        highlighted = {c[0] for c, colour in zip(outer.customdata, outer.marker.color) if colour == plots.BAND_OUTER}
+        highlighted = {c[0] for c, colour in zip(outer.customdata, outer.marker.color) if colour == style.BAND_OUTER}
         assert highlighted == set(sub.loc[sub["city"] == HOME, "code"])
         assert not CJK.search(fig.layout.title.text)
         assert not any(CJK.search(y) for y in outer.y)
 
 
 def test_province_fan_uses_the_province_counts(sim, fw):
-    data = plots.rank_fan_data(sim, fw, city=HOME, level="province")
+    data = simulation_figures.rank_fan_data(sim, fw, city=HOME, level="province")
     u = sim.units.set_index("code")
     assert list(data["p95"]) == [u.loc[c, "p95_rank_province"] for c in data["code"]]
     assert (data["n"] == len(sim.units)).all()
-    fig = plots.rank_fan(sim, fw, "zh", city=HOME, level="province")
-    assert plots.text("sim_zone", "zh", k=2) not in [t.name for t in fig.data]
+    fig = simulation_figures.rank_fan(sim, fw, "zh", city=HOME, level="province")
+    assert text.text("sim_zone", "zh", k=2) not in [t.name for t in fig.data]
     with pytest.raises(ValueError, match="level"):
-        plots.rank_fan_data(sim, fw, city=HOME, level="city")
+        simulation_figures.rank_fan_data(sim, fw, city=HOME, level="city")
 
 
 def test_fan_data_selects_codes_in_order_and_refuses_unknown_ones(sim, fw):
     codes = list(sim.units["code"].iloc[[5, 0, 42]])
-    assert list(plots.rank_fan_data(sim, fw, codes=codes)["code"]) == codes
+    assert list(simulation_figures.rank_fan_data(sim, fw, codes=codes)["code"]) == codes
     with pytest.raises(ValueError, match="nope"):
-        plots.rank_fan_data(sim, fw, codes=["nope"])
+        simulation_figures.rank_fan_data(sim, fw, codes=["nope"])
     with pytest.raises(ValueError, match="no units of city"):
-        plots.rank_fan_data(sim, fw, city="无此市")
+        simulation_figures.rank_fan_data(sim, fw, city="无此市")
 
 
 # ---------------------------------------------------------------------------
@@ -161,17 +161,17 @@ def test_fan_data_selects_codes_in_order_and_refuses_unknown_ones(sim, fw):
 def test_kendall_heatmap_is_the_kendall_matrix(comparison):
     ids = [s.id for s in comparison.scenarios]
     for lang in ("zh", "en"):
-        fig = plots.kendall_heatmap(comparison, lang)
+        fig = scenario_figures.kendall_heatmap(comparison, lang)
         hm = fig.data[0]
         np.testing.assert_array_equal(np.array(hm.z, dtype=float), comparison.kendall.loc[ids, ids].to_numpy())
-        assert list(hm.x) == list(hm.y) == [plots.wrap(s.label(lang), 14) for s in comparison.scenarios]
+        assert list(hm.x) == list(hm.y) == [text.wrap(s.label(lang), 14) for s in comparison.scenarios]
         assert hm.text[0][0] == "1.000"
         assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh")
 
 
 @pytest.mark.parametrize("city", [HOME, LAST])
 def test_scenario_changes_heatmap_shows_the_comparison(comparison, fw, city):
-    fig = plots.scenario_rank_changes(comparison, city, fw, "zh")
+    fig = scenario_figures.scenario_rank_changes(comparison, city, fw, "zh")
     hm = fig.data[0]
     t = comparison.table.set_index("code")
     codes = [row[0] for row in hm.customdata]
@@ -181,12 +181,12 @@ def test_scenario_changes_heatmap_shows_the_comparison(comparison, fw, city):
         assert z_row[0] == 0
         assert list(z_row[1:]) == [t.loc[code, f"change_{s}"] for s in ids[1:]]
         assert [int(cell.split(" ")[0]) for cell in text_row] == [t.loc[code, f"rank_category_{s}"] for s in ids]
-        assert [plots.text("warning_talk", "zh") in cell for cell in text_row] == [bool(t.loc[code, f"warning_talk_{s}"]) for s in ids]
+        assert [text.text("warning_talk", "zh") in cell for cell in text_row] == [bool(t.loc[code, f"warning_talk_{s}"]) for s in ids]
     assert hm.zmid == 0 and hm.zmin == -hm.zmax
 
 
 def test_scenario_rank_table(comparison, fw):
-    tab = plots.scenario_rank_table(comparison, LAST, fw, "en")
+    tab = scenario_figures.scenario_rank_table(comparison, LAST, fw, "en")
     t = comparison.table.set_index("code")
     mine = t[t["city"] == LAST]
     assert list(tab.index) == [s.label("en") for s in comparison.scenarios]
@@ -210,14 +210,14 @@ def test_scenario_rank_table(comparison, fw):
 
 
 def test_bottom_probability_bars_and_table(sim, fw):
-    fig = plots.bottom_probability_bars(sim, LAST, fw, "zh")
+    fig = simulation_figures.bottom_probability_bars(sim, LAST, fw, "zh")
     bar = fig.data[0]
     u = sim.units.set_index("code")
     assert set(bar.customdata) == set(_home_units(sim, LAST)["code"])
     assert list(bar.x) == [u.loc[c, "p_bottom"] * 100 for c in bar.customdata]
     assert list(bar.x) == sorted(bar.x, reverse=True)
-    assert [c == plots.WARNING for c in bar.marker.color] == [u.loc[c, "p_bottom"] >= 0.5 for c in bar.customdata]
-    tab = plots.bottom_probability_table(sim, LAST, fw, "en")
+    assert [c == style.WARNING for c in bar.marker.color] == [u.loc[c, "p_bottom"] >= 0.5 for c in bar.customdata]
+    tab = simulation_figures.bottom_probability_table(sim, LAST, fw, "en")
     assert list(tab.index) == list(bar.customdata)
     p_col = next(c for c in tab.columns if c.startswith("P(bottom"))
     assert list(tab[p_col]) == [round(u.loc[c, "p_bottom"] * 100, 1) for c in tab.index]
@@ -225,17 +225,17 @@ def test_bottom_probability_bars_and_table(sim, fw):
 
 
 def test_city_last_bars_highlight_exactly_the_home_city(sim):
-    fig = plots.city_last_bars(sim, HOME, "zh")
+    fig = simulation_figures.city_last_bars(sim, HOME, "zh")
     bar = fig.data[0]
     assert list(bar.customdata) == list(sim.cities["city"])
     assert list(bar.y) == [p * 100 for p in sim.cities["p_last"]]
-    assert [c == plots.HIGHLIGHT for c in bar.marker.color] == [c == HOME for c in sim.cities["city"]]
+    assert [c == style.HIGHLIGHT for c in bar.marker.color] == [c == HOME for c in sim.cities["city"]]
     assert fig.layout.annotations[0].x == HOME
-    sentence = plots.city_last_sentence(sim, HOME, "en")
+    sentence = simulation_figures.city_last_sentence(sim, HOME, "en")
     row = sim.cities.set_index("city").loc[HOME]
     assert f"{row['p_last'] * 100:.1f} %" in sentence and "Qinglan" in sentence
     with pytest.raises(ValueError, match="unknown city"):
-        plots.city_last_bars(sim, "无此市", "zh")
+        simulation_figures.city_last_bars(sim, "无此市", "zh")
 
 
 # ---------------------------------------------------------------------------
@@ -245,12 +245,12 @@ def test_city_last_bars_highlight_exactly_the_home_city(sim):
 
 @pytest.mark.parametrize("output", ["score", "rank"])
 def test_sobol_bars_carry_the_indices_and_their_intervals(sensitivity, sim, fw, output):
-    codes = plots.city_codes(sim.units, LAST, fw)
-    fig = plots.sobol_bars(sensitivity, codes, fw, "zh", output, units=sim.units)
+    codes = simulation_figures.city_codes(sim.units, LAST, fw)
+    fig = sensitivity_figures.sobol_bars(sensitivity, codes, fw, "zh", output, units=sim.units)
     tabs = getattr(sensitivity, output)
     dims = [d.id for d in fw.dimensions]
     for key in ("S1", "ST"):
-        traces = [t for t in fig.data if t.name == plots.text(f"sim_{key}", "zh")]
+        traces = [t for t in fig.data if t.name == text.text(f"sim_{key}", "zh")]
         assert len(traces) == len(codes)
         assert sum(bool(t.showlegend) for t in traces) == 1
         for code, t in zip(codes, traces):
@@ -262,15 +262,15 @@ def test_sobol_bars_carry_the_indices_and_their_intervals(sensitivity, sim, fw, 
     u = sim.units.set_index("code")
     for code, title in zip(codes, titles):
         assert title.startswith(u.loc[code, "name_zh"])
-        assert title.endswith(plots.text("sim_constant", "zh")) == bool(constant[code])
+        assert title.endswith(text.text("sim_constant", "zh")) == bool(constant[code])
     assert f"±{SPREAD * 100:g}%" in fig.layout.title.text
 
 
 def test_sobol_bars_refuse_unknown_outputs_and_codes(sensitivity, fw):
     with pytest.raises(ValueError, match="output"):
-        plots.sobol_bars(sensitivity, ["990123"], fw, output="total")
+        sensitivity_figures.sobol_bars(sensitivity, ["990123"], fw, output="total")
     with pytest.raises(ValueError, match="nope"):
-        plots.sobol_bars(sensitivity, ["nope"], fw)
+        sensitivity_figures.sobol_bars(sensitivity, ["nope"], fw)
 
 
 # ---------------------------------------------------------------------------
@@ -280,9 +280,9 @@ def test_sobol_bars_refuse_unknown_outputs_and_codes(sensitivity, fw):
 
 @pytest.mark.parametrize("city", [HOME, LAST])
 def test_bounds_chart_shows_the_exact_range_with_the_sampled_band_inside(bounds, box, fw, city):
-    fig = plots.rank_bounds_chart(bounds, city, SPREAD, fw, "en", sampled=box)
-    rng = _trace(fig, plots.text("sim_bounds_range", "en"))
-    band = _trace(fig, plots.text("sim_sampled_band", "en"))
+    fig = sensitivity_figures.rank_bounds_chart(bounds, city, SPREAD, fw, "en", sampled=box)
+    rng = _trace(fig, text.text("sim_bounds_range", "en"))
+    band = _trace(fig, text.text("sim_sampled_band", "en"))
     b = bounds.set_index("code")
     codes = [c[0] for c in rng.customdata]
     assert set(codes) == set(bounds.loc[bounds["city"] == city, "code"])
@@ -296,23 +296,23 @@ def test_bounds_chart_shows_the_exact_range_with_the_sampled_band_inside(bounds,
     assert b_lo == [u.loc[c, "p05_rank_category"] for c in codes]
     assert b_hi == [u.loc[c, "p95_rank_category"] for c in codes]
     assert all(a <= c and d <= e for a, c, d, e in zip(lo, b_lo, b_hi, hi)), "the sampled band lies inside the exact range"
-    assert list(_trace(fig, plots.text("sim_nominal", "en")).x) == [b.loc[c, "rank_category"] for c in codes]
+    assert list(_trace(fig, text.text("sim_nominal", "en")).x) == [b.loc[c, "rank_category"] for c in codes]
     assert list(rng.y) == [u.loc[c, "name_en"] for c in codes]  # English names although the bounds table has only Chinese ones
     assert not CJK.search(fig.layout.title.text)
-    prov = plots.rank_bounds_chart(bounds, city, SPREAD, fw, "en", level="province")
-    rng = _trace(prov, plots.text("sim_bounds_range", "en"))
+    prov = sensitivity_figures.rank_bounds_chart(bounds, city, SPREAD, fw, "en", level="province")
+    rng = _trace(prov, text.text("sim_bounds_range", "en"))
     assert [x + 0.5 for x in rng.base] == [b.loc[c[0], "best_rank_province"] for c in rng.customdata]
 
 
 def test_bounds_summary(bounds, box, fw):
-    tab = plots.rank_bounds_summary(bounds, LAST, fw, "zh", sampled=box)
+    tab = sensitivity_figures.rank_bounds_summary(bounds, LAST, fw, "zh", sampled=box)
     b = bounds.set_index("code")
-    col = plots.text("sim_best_worst_category", "zh")
+    col = text.text("sim_best_worst_category", "zh")
     for code, cell in tab[col].items():
         lo, hi = b.loc[code, "best_rank_category"], b.loc[code, "worst_rank_category"]
         assert cell == (f"{lo}" if lo == hi else f"{lo}–{hi}")
-    assert list(tab[plots.text("sim_warning_possible", "zh")]) == ["是" if b.loc[c, "warning_possible"] else "" for c in tab.index]
-    assert "991224" in tab.index and tab.loc["991224", plots.text("sim_warning_possible", "zh")] == "是"
+    assert list(tab[text.text("sim_warning_possible", "zh")]) == ["是" if b.loc[c, "warning_possible"] else "" for c in tab.index]
+    assert "991224" in tab.index and tab.loc["991224", text.text("sim_warning_possible", "zh")] == "是"
 
 
 # ---------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_bounds_summary(bounds, box, fw):
 
 
 def test_record_copies_the_library_numbers(comparison, sim, sensitivity, bounds, box, fw, captured):
-    rec = plots.simulation_record(LAST, fw, comparison=comparison, simulation=sim, sensitivity=sensitivity, bounds=bounds, box=box, spread=SPREAD)
+    rec = simulation_record.simulation_record(LAST, fw, comparison=comparison, simulation=sim, sensitivity=sensitivity, bounds=bounds, box=box, spread=SPREAD)
     assert json.loads(json.dumps(rec)) == rec
     codes = set(sim.units.loc[sim.units["city"] == LAST, "code"])
     assert set(rec["units"]) == codes and rec["city_en"] == "Baimei" and rec["k"] == 2
@@ -337,29 +337,29 @@ def test_record_copies_the_library_numbers(comparison, sim, sensitivity, bounds,
     assert rec["simulation"]["p_city_last"] == sim.cities.set_index("city").loc[LAST, "p_last"]
     assert rec["box"]["inside_bounds"] is True
     labels = {s.id: s.label("en") for s in comparison.scenarios}
-    plots.show_simulation_summary(rec, "en", labels)
+    notebook.show_simulation_summary(rec, "en", labels)
     (bundle,) = captured
-    assert bundle[plots.SIMULATION_MIMETYPE] == rec
+    assert bundle[notebook.SIMULATION_MIMETYPE] == rec
     md = bundle["text/markdown"]
     assert "Baimei" in md and "Zijing County" in md and not CJK.search(md)
-    zh = plots.simulation_summary(rec, "zh", {s.id: s.label("zh") for s in comparison.scenarios})
+    zh = simulation_record.simulation_summary(rec, "zh", {s.id: s.label("zh") for s in comparison.scenarios})
     assert "柏梅市" in zh and u.loc["991224", "name_zh"] in zh  # the unit most at risk, named from the register
     assert f"{rec['simulation']['p_city_last'] * 100:.1f}%" in zh
 
 
 def test_every_simulation_figure_serialises_in_both_languages(comparison, sim, sensitivity, bounds, box, fw):
     for lang in ("zh", "en"):
-        codes = plots.city_codes(sim.units, HOME, fw)
+        codes = simulation_figures.city_codes(sim.units, HOME, fw)
         figs = [
-            plots.scenario_rank_changes(comparison, HOME, fw, lang),
-            plots.kendall_heatmap(comparison, lang),
-            plots.rank_fan(sim, fw, lang, city=HOME),
-            plots.bottom_probability_bars(sim, HOME, fw, lang),
-            plots.city_last_bars(sim, HOME, lang),
-            plots.sobol_bars(sensitivity, codes, fw, lang, "rank", units=sim.units),
-            plots.rank_bounds_chart(bounds, HOME, SPREAD, fw, lang, sampled=box),
+            scenario_figures.scenario_rank_changes(comparison, HOME, fw, lang),
+            scenario_figures.kendall_heatmap(comparison, lang),
+            simulation_figures.rank_fan(sim, fw, lang, city=HOME),
+            simulation_figures.bottom_probability_bars(sim, HOME, fw, lang),
+            simulation_figures.city_last_bars(sim, HOME, lang),
+            sensitivity_figures.sobol_bars(sensitivity, codes, fw, lang, "rank", units=sim.units),
+            sensitivity_figures.rank_bounds_chart(bounds, HOME, SPREAD, fw, lang, sampled=box),
         ]
         for fig in figs:
             assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh"), fig.layout.title.text
-            assert fig.layout.font.family == plots.CJK_FONT
+            assert fig.layout.font.family == style.CJK_FONT
             json.loads(fig.to_json())

@@ -1,4 +1,4 @@
-"""Batch reports (``zhenxing reports`` / :func:`zhenxing.reports.run_reports`).
+"""Batch reports (``zhenxing reports`` / :func:`zhenxing.report.batch.run_reports`).
 
 Runs the real report notebooks (``notebooks/``) for three units of the home
 city plus its overview, with two parallel kernels, and checks the HTML (no
@@ -23,20 +23,14 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from zhenxing import __version__, cli, reports
+from zhenxing import __version__, cli
 from zhenxing.data import load_dataset
 from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
-from zhenxing.reports import (
-    PLOTLY_JS,
-    REPORT_CSS,
-    export_html,
-    is_kernel_start_error,
-    make_offline,
-    plotly_js_path,
-    read_manifest,
-    run_reports,
-)
+from zhenxing.report import kernel, planning
+from zhenxing.report.batch import RunSummary, read_manifest, run_reports
+from zhenxing.report.export import PLOTLY_JS, REPORT_CSS, export_html, make_offline, plotly_js_path
+from zhenxing.report.kernel import is_kernel_start_error
 from zhenxing.scoring import score_year
 
 from .conftest import ROOT
@@ -91,7 +85,7 @@ def code_lines(notebook: Path) -> list[str]:
     return lines
 
 
-def run(out: Path, notebooks: Path, **kw) -> reports.RunSummary:
+def run(out: Path, notebooks: Path, **kw) -> RunSummary:
     args = dict(year=YEAR, city=CITY, units=UNITS, overview=True, out=out, jobs=2, seed=20231, progress=False,
                 notebooks_dir=notebooks, ytd=YTD)
     args.update(kw)
@@ -112,8 +106,8 @@ def frozen(tmp_path_factory):
     nbdir = tmp_path_factory.mktemp("frozen") / "notebooks"
     shutil.copytree(NOTEBOOKS, nbdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     mp = pytest.MonkeyPatch()
-    package = reports.package_hash()
-    mp.setattr(reports, "package_hash", lambda: package)
+    package = planning.package_hash()
+    mp.setattr(planning, "package_hash", lambda: package)
     yield nbdir
     mp.undo()
 
@@ -227,7 +221,7 @@ def test_headline_numbers_match_the_library(batch, scored):
 
 
 def test_county_reports_show_the_schedule_of_the_ytd_file(batch, scored):
-    from zhenxing import plots
+    from zhenxing.report import schedule
     from zhenxing.gap import county_gap, load_ytd, schedule_table
 
     ytd = load_ytd(YTD, scored.ds)
@@ -238,7 +232,7 @@ def test_county_reports_show_the_schedule_of_the_ytd_file(batch, scored):
         assert nb.metadata["papermill"]["parameters"]["ytd"] == str(YTD)  # passed explicitly, as an absolute path
         records = [o["data"][SCHEDULE_MIMETYPE] for c in nb.cells for o in c.get("outputs", []) if SCHEDULE_MIMETYPE in o.get("data", {})]
         gap = county_gap(scored.ds, code, YEAR, result=scored.result)
-        assert records == [json.loads(json.dumps(plots.schedule_record(gap, schedule_table(gap, scored.ds, ytd))))]
+        assert records == [json.loads(json.dumps(schedule.schedule_record(gap, schedule_table(gap, scored.ds, ytd))))]
         assert records[0]["rows"]
         assert "序时进度" in (batch.run_dir / f"{code}.html").read_text(encoding="utf-8")
 
@@ -249,7 +243,7 @@ def test_ytd_enters_the_county_fingerprints_only_and_bad_ytd_is_refused(frozen, 
     other.write_bytes(YTD.read_bytes().replace(b",9,", b",8,"))
 
     def plan(ytd):
-        jobs = reports._plan(scored.ds, paths, YEAR, CITY, False, "zh", PLOTLY_JS, frozen, UNITS, True, 20231, ytd).jobs
+        jobs = planning.plan_reports(scored.ds, paths, YEAR, CITY, False, "zh", PLOTLY_JS, frozen, UNITS, True, 20231, ytd).jobs
         return {j.key: j for j in jobs}
 
     with_ytd, moved, without = plan(YTD), plan(other), plan(None)
@@ -333,7 +327,7 @@ def test_a_failing_unit_fails_alone_and_reruns_touch_only_what_changed(batch, tm
 
 
 def test_kernel_start_failure_is_retried_standalone_english(frozen, scored, tmp_path, monkeypatch):
-    real = reports._execute_notebook
+    real = kernel._execute_notebook
     calls = []
 
     def flaky(*args, **kwargs):
@@ -342,7 +336,7 @@ def test_kernel_start_failure_is_retried_standalone_english(frozen, scored, tmp_
             raise RuntimeError("Kernel died before replying to kernel_info")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(reports, "_execute_notebook", flaky)
+    monkeypatch.setattr(kernel, "_execute_notebook", flaky)
     s = run(tmp_path, frozen, units=["990121"], overview=False, lang="en", standalone=True, jobs=1)
     assert (s.n_ok, s.n_failed) == (1, 0), s.describe()
     assert s.results[0].attempts == 2 and len(calls) == 2
@@ -366,14 +360,14 @@ def test_kernel_start_failure_is_retried_standalone_english(frozen, scored, tmp_
 def test_kernel_that_never_starts_fails_after_retries_and_notebook_errors_are_not_retried(frozen, tmp_path, monkeypatch):
     from papermill.exceptions import PapermillExecutionError
 
-    monkeypatch.setattr(reports.time, "sleep", lambda s: None)
+    monkeypatch.setattr(kernel.time, "sleep", lambda s: None)
     calls = []
 
     def never(*args, **kwargs):
         calls.append(1)
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
-    monkeypatch.setattr(reports, "_execute_notebook", never)
+    monkeypatch.setattr(kernel, "_execute_notebook", never)
     s = run(tmp_path, frozen, units=["990102"], overview=False, jobs=1)
     assert (s.n_failed, len(calls), s.failed[0].attempts) == (1, 3, 3)
     assert "after 3 attempts" in s.failed[0].error and "Kernel didn't respond" in s.failed[0].error
@@ -386,7 +380,7 @@ def test_kernel_that_never_starts_fails_after_retries_and_notebook_errors_are_no
         calls.append(1)
         raise PapermillExecutionError(3, 3, "1/0", "ZeroDivisionError", "division by zero", [])
 
-    monkeypatch.setattr(reports, "_execute_notebook", broken_notebook)
+    monkeypatch.setattr(kernel, "_execute_notebook", broken_notebook)
     s = run(tmp_path, frozen, units=["990102"], overview=False, jobs=1)
     assert (s.n_failed, len(calls), s.failed[0].error) == (1, 1, "ZeroDivisionError: division by zero")
 
@@ -416,7 +410,7 @@ def test_kernel_is_this_interpreter_whatever_python3_kernelspec_exists(tmp_path,
         {"argv": ["/nonexistent/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "decoy", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/nonexistent/python3"  # plain lookup takes the decoy
-    assert reports._kernel_manager_class()(kernel_name="python3").kernel_spec.argv[0] == sys.executable
+    assert kernel._kernel_manager_class()(kernel_name="python3").kernel_spec.argv[0] == sys.executable
 
     nbdir = tmp_path / "nb"
     nbdir.mkdir()
@@ -429,11 +423,11 @@ def test_kernel_is_this_interpreter_whatever_python3_kernelspec_exists(tmp_path,
     nbformat.write(nb, str(nbdir / "probe.ipynb"))
     out = tmp_path / "out" / "probe.ipynb"
     t = time.perf_counter()
-    executed = reports._execute_notebook(nbdir / "probe.ipynb", out, {"x": 7}, nbdir, 60, 60)
+    executed = kernel._execute_notebook(nbdir / "probe.ipynb", out, {"x": 7}, nbdir, 60, 60)
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"EXE {sys.executable}\n" in text
     assert f"CWD {nbdir}\n" in text
-    assert f"PKG {Path(reports.__file__).parent / '__init__.py'}\n" in text
+    assert f"PKG {Path(cli.__file__).parent / '__init__.py'}\n" in text
     assert "X 7\n" in text
     assert out.is_file() and sorted(p.name for p in nbdir.iterdir()) == ["probe.ipynb"]  # nothing written beside it
     assert time.perf_counter() - t < 30
