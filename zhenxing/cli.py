@@ -21,6 +21,7 @@ from .errors import InputError, Problem
 from .framework import Framework, load_framework
 from .io import csv_writer, excel_writer, write_files
 from .labels import localise
+from .precision import format_published
 from .scoring import (
     AGGREGATIONS,
     MISSING_POLICIES,
@@ -300,9 +301,10 @@ def _league_tables(result: ScoreResult, lang: str) -> str:
         if sub.empty:
             continue
         title = f"{fw.label(cat, lang)} — {result.year}" + (f" ({len(sub)} units)" if en else f"（{len(sub)} 个单位）")
-        blocks.append(format_table(localise(sub, fw, lang), title=title))
+        blocks.append(format_table(localise(sub, fw, lang), decimals=fw.publication.decimals, title=title))
     cities = result.cities[["rank", "city", "city_en", "n_units", "score", "last"]]
-    blocks.append(format_table(localise(cities, fw, lang), title=("City league" if en else "市级排名") + f" — {result.year}"))
+    city_title = ("City league" if en else "市级排名") + f" — {result.year}"
+    blocks.append(format_table(localise(cities, fw, lang), decimals=fw.publication.decimals, title=city_title))
     return "\n\n".join(blocks)
 
 
@@ -310,13 +312,15 @@ def _home_city_summary(result: ScoreResult, city: str, lang: str) -> str:
     """The home city's units with their margin to the warning-talk line."""
     fw = result.framework
     home = result.units[result.units["city"] == city]
-    cols = ["name_zh", "name_en", "category", "total", "rank_category", "n_category", "grade", "margin_bottom", "warning_talk"]
+    cols = ["name_zh", "name_en", "category", "total", "rank_category", "n_category", "grade", "margin_bottom", "risk", "warning_talk"]
     city_row = result.cities[result.cities["city"] == city].iloc[0]
+    p = fw.publication.decimals
+    score = format_published(city_row["score"], p)
     if lang == "en":
-        title = f"Home city {home['city_en'].iloc[0] or city}: score {city_row['score']:.2f}, rank {city_row['rank']} of {len(result.cities)}"
+        title = f"Home city {home['city_en'].iloc[0] or city}: score {score}, rank {city_row['rank']} of {len(result.cities)}"
     else:
-        title = f"本市 {city}：得分 {city_row['score']:.2f}，全省第 {city_row['rank']} / {len(result.cities)}"
-    return format_table(localise(home[cols], fw, lang), title=title)
+        title = f"本市 {city}：得分 {score}，全省第 {city_row['rank']} / {len(result.cities)}"
+    return format_table(localise(home[cols], fw, lang), decimals=p, title=title)
 
 
 def _score_files(result: ScoreResult, out_dir: Path, lang: str, fmt: str) -> list:
@@ -398,7 +402,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("--jobs", f"expected a number of parallel notebooks >= 1, found {args.jobs}")], "invalid option")
     _, ds = _load(s, with_ytd=True, with_city=not args.all_units)  # bad input is reported once here, not once per report
-    units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units is not None else None
+    if units == []:
+        raise InputError([Problem("--units", f"no unit code given (found {args.units!r}; expected codes such as 990101,990102)")], "invalid option")
     _print_left_out(ds, _year(s, ds), cfg.lang)
     summary = run_reports(
         cfg.framework,
