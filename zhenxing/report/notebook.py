@@ -152,6 +152,11 @@ def display_headline(record: Mapping[str, Any], plain: str, html_text: str) -> N
     _display({"text/plain": plain, "text/html": html_text, HEADLINE_MIMETYPE: dict(record)})
 
 
+def show_html(html_text: str, plain: str = "") -> None:
+    """Display an HTML fragment (a table from :func:`zhenxing.report.tables.table_html`, a card)."""
+    _display({"text/html": html_text, "text/plain": plain or "<html>"})
+
+
 def markdown(md: str) -> None:
     """Display Markdown text (nothing when ``md`` is empty)."""
     if md:
