@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: the number of CPUs)")
     p.add_argument("--force", action="store_true", help="re-run every report, even those whose inputs have not changed")
     p.add_argument("--standalone", action="store_true", help="embed plotly.js and the CSS in each report (self-contained files) instead of the shared plotly.min.js and report.css")
+    p.add_argument("--pdf", action="store_true", help="also print each report to a PDF beside its HTML (headless Chromium: apt-get install chromium)")
     p.add_argument("--lang", choices=["zh", "en"], help="report language: Chinese (default) or English")
     p.add_argument("--out", dest="reports_out", type=Path, help="reports folder (default: reports_dir of the run file, reports/)")
     p.add_argument("--notebooks", type=Path, help="folder with county_report.ipynb and city_overview.ipynb (default: notebooks/)")
@@ -419,6 +420,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         standalone=args.standalone,
+        pdf=args.pdf,
         lang=cfg.lang,
         seed=cfg.seed,
         ytd=cfg.ytd,

@@ -15,10 +15,12 @@ then writes an index page with the league table and links. Layout of a run::
     reports/<run>/simulation_<slug>.html  the city's ranking simulation
     reports/<run>/notebooks/<key>.ipynb executed notebooks (also the failed ones)
     reports/<run>/notebooks/<key>.kernel.log  the kernel's own output, for failed reports only
+    reports/<run>/<key>.pdf             with --pdf: each report printed by headless Chromium (:mod:`.pdf`)
     reports/<run>/manifest.json         fingerprints of the successful reports
 
 ``<run>`` is ``<year>_<city slug>`` (the city's English name, e.g. ``2023_qinglan``)
-or ``<year>_all``, so a re-run lands in the same folder.
+or ``<year>_all``, with ``_en`` appended for English reports (``2023_qinglan_en``),
+so a re-run lands in the same folder and the two languages never replace each other.
 
 How it runs
 -----------
@@ -38,6 +40,12 @@ How it runs
   source and the plotly/nbconvert/papermill versions. A report whose
   fingerprint matches the manifest and whose HTML exists is skipped (``force``
   redoes all).
+* With ``pdf`` every report is also printed to ``<key>.pdf`` beside its HTML
+  (:mod:`.pdf`: headless Chromium, ``jobs`` browser processes at most, after
+  all notebooks ran); a report whose HTML was skipped is printed only if its
+  PDF is missing. A report re-run without ``pdf`` loses its old PDF (it would
+  no longer match the HTML). Without a browser the run stops before any
+  notebook runs (exit status 2).
 * The kernel's working directory is the notebook's folder; papermill writes
   only to the run folder and nothing is written into ``notebooks/``. Every
   output is written to a temporary file and renamed.
@@ -91,6 +99,12 @@ class RunSummary:
     year: int
     scope: str
     parameters: dict = field(default_factory=dict)
+    printed: list = field(default_factory=list)  # pdf.Printed, for the PDFs printed in this run
+    pdf_skipped: int = 0  # PDFs kept from an earlier run (their report unchanged)
+
+    @property
+    def pdf_failed(self) -> list:
+        return [p for p in self.printed if p.error]
 
     def _with(self, status: str) -> list[ReportResult]:
         return [r for r in self.results if r.status == status]
@@ -121,7 +135,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.pdf_failed else 0
 
     def describe(self) -> str:
         """Summary lines for the terminal."""
@@ -132,6 +146,12 @@ class RunSummary:
         for r in self.failed:
             where = f" (executed notebook: {self.run_dir / r.executed})" if r.executed else ""
             lines.append(f"  FAILED {r.key} {r.title}: {r.error}{where}")
+        if self.printed or self.pdf_skipped:
+            ok = [p for p in self.printed if not p.error]
+            per = f" ({sum(p.seconds for p in ok) / len(ok):.1f} s per report)" if ok else ""
+            lines.append(f"pdf: {len(ok)} printed{per}, {self.pdf_skipped} unchanged, {len(self.pdf_failed)} failed")
+            for p in self.pdf_failed:
+                lines.append(f"  PDF FAILED {p.key}: {p.error}")
         stripped = [r for r in self.results if r.removed_external]
         if stripped:
             n = sum(r.removed_external for r in stripped)
@@ -174,6 +194,7 @@ def run_reports(
     jobs: int | None = None,
     force: bool = False,
     standalone: bool = False,
+    pdf: bool = False,
     lang: str = "zh",
     seed: int | None = None,
     ytd: str | Path | None = None,
@@ -198,14 +219,21 @@ def run_reports(
     year-to-date values (``code,indicator,year,month,value``, checked here) for the county reports'
     schedule progress section; without it they have none. ``missing_markers``: texts that mean "no value" in the
     values (see :func:`zhenxing.data.load_dataset`), passed to every notebook. ``dataset``, if given, is the already
-    validated data of these files (skips a second validation).
+    validated data of these files (skips a second validation). ``pdf`` prints each report to
+    ``<key>.pdf`` with headless Chromium (:mod:`.pdf`).
 
     Raises :class:`~zhenxing.errors.InputError` for bad input (before any
     notebook runs); notebook failures are reported in the summary instead.
     """
     t0 = time.perf_counter()
+    printed, pdf_skipped = [], 0
     if lang not in RUN_TEXT:
         raise InputError([Problem("--lang", f"unknown language '{lang}' (expected zh or en)")], "invalid option")
+    browser = None
+    if pdf:
+        from .pdf import require_browser
+
+        browser = require_browser()  # InputError naming the package, before anything runs
     paths = {"framework": Path(framework).resolve(), "register": Path(register).resolve(), "values": Path(values).resolve()}
     if dataset is None:
         dataset = load_dataset(load_framework(paths["framework"]), paths["register"], paths["values"], missing_markers)
@@ -245,6 +273,9 @@ def run_reports(
                 "kind": r.kind, "seconds": round(r.seconds, 2), "attempts": r.attempts,
                 "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
+            stale = run_dir / f"{r.key}.pdf"
+            if stale.is_file():  # printed from the HTML this run replaced
+                stale.unlink()
         else:
             manifest["reports"].pop(r.key, None)
         _write_manifest(run_dir, manifest)
@@ -270,6 +301,8 @@ def run_reports(
                 done(run_job(job, run_dir, retries, start_timeout, cell_timeout))
         else:
             _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done)
+        if pdf:
+            printed, pdf_skipped = _print_pdfs(plan, run_dir, manifest, results, browser, jobs, progress)
     finally:
         if bar is not None:
             bar.close()
@@ -288,7 +321,48 @@ def run_reports(
 
     ordered = [results[j.key] for j in plan.jobs if j.key in results]
     return RunSummary(run_dir, index, ordered, time.perf_counter() - t0, info["input_hash"], year, plan.scope,
-                      {"lang": lang, "standalone": standalone, "jobs": n_jobs, "force": force})
+                      {"lang": lang, "standalone": standalone, "jobs": n_jobs, "force": force, "pdf": pdf}, printed, pdf_skipped)
+
+
+def _print_pdfs(plan, run_dir: Path, manifest: dict, results: dict, browser: str, jobs: int | None, progress: bool):
+    """Print the PDFs of the run's reports that have none yet; record them in the manifest."""
+    from .pdf import print_parallel
+
+    pages, kept = [], 0
+    for job in plan.jobs:
+        r, entry = results.get(job.key), manifest["reports"].get(job.key)
+        if r is None or r.status == "failed" or entry is None:
+            continue
+        target = run_dir / f"{job.key}.pdf"
+        if r.status == "skipped" and entry.get("pdf") == target.name and target.is_file():
+            kept += 1
+            continue
+        pages.append((job.key, run_dir / entry["html"], target))
+    bar = None
+    if progress and pages:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pages), unit="pdf", file=sys.stderr, desc=f"pdf {plan.run_name}", dynamic_ncols=True)
+
+    def done(p) -> None:
+        entry = manifest["reports"].get(p.key)
+        if entry is not None:
+            if p.error:
+                entry.pop("pdf", None)
+            else:
+                entry.update({"pdf": p.pdf, "pdf_seconds": round(p.seconds, 2), "pdf_pages": p.pages, "pdf_bytes": p.size})
+            _write_manifest(run_dir, manifest)
+        if bar is not None:
+            bar.update(1)
+            if p.error:
+                bar.write(f"pdf failed: {p.key}: {p.error}", file=sys.stderr)
+
+    try:
+        printed = print_parallel(pages, max(1, min(jobs or os.cpu_count() or 1, 4)), browser, done)
+    finally:
+        if bar is not None:
+            bar.close()
+    return printed, kept
 
 
 def _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done) -> None:

@@ -156,6 +156,8 @@ def plan_reports(
         scope = city
         run_name = f"{year}_{city_slug(city, str(in_scope['city_en'].iloc[0]))}"
         cities = result.cities[result.cities["city"] == city]
+    if lang != "zh":  # each language has its own folder: an English run never replaces the Chinese reports
+        run_name += f"_{lang}"
     if units is not None:
         wanted = [str(u) for u in units]
         unknown = [u for u in wanted if u not in set(in_scope["code"])]
