@@ -185,22 +185,56 @@ def test_nothing_is_written_into_the_notebooks_folder(batch):
 
 
 def test_index_links_every_report_and_records_the_run(batch, scored):
+    from zhenxing.labels import risk_label
+    from zhenxing.precision import format_published
+
     text = (batch.run_dir / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in text and not LINK_HREF.findall(text) and "http" not in text
-    for key in ["city_qinglan", *UNITS]:
+    assert "<script" not in text and not LINK_HREF.findall(text) and "http" not in text  # one file, offline
+    for key in ["city_qinglan", "simulation_qinglan", *UNITS]:
         assert text.count(f'href="{key}.html"') == 1, key
-    assert scored.ds.input_hash() in text
-    assert "20231" in text and __version__ in text and str(FRAMEWORK) in text
+    assert ".pdf" not in text  # no PDFs without --pdf
+    # provenance: collapsed, at the bottom, paths relative to the project root
+    prov = text[text.index('<details class="provenance">'):]
+    assert "<details open" not in prov and "</main>" not in prov
+    assert scored.ds.input_hash() in prov and "20231" in prov and __version__ in prov
+    assert "params/framework.yaml" in prov and "data/raw/demo_values_synthetic.csv" in prov
+    assert str(ROOT) not in text
+    # the city's units, sorted by margin to the warning line, with denominators and risk badges
+    p = scored.fw.publication.decimals
     city_units = scored.result.units[scored.result.units["city"] == CITY]
     assert len(city_units) == 7
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr[^>]*><td[^>]*>\d+</td><td>(\d{6})</td>.*?</tr>", text)}
-    assert sorted(rows) == sorted(city_units["code"])  # the whole league of the city ...
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr class="risk-\w+" data-code="(\d{6})">.*?</tr>', text, re.S)}
+    assert sorted(rows) == sorted(city_units["code"])  # the whole city ...
+    order = list(rows)
+    assert order == list(city_units.sort_values(["margin_bottom", "rank_province"], ascending=[True, False])["code"])
     for u in city_units.itertuples():
         row = rows[u.code]
-        assert f"{u.total:.2f}" in row and f">{u.rank_category}<" in row and u.name_zh in row
+        assert format_published(u.total, p) in row and u.name_zh in row
+        assert f">{u.rank_category}/{u.n_category}<" in row and f">{u.rank_province}/100<" in row
+        assert format_published(u.margin_bottom, p) in row
+        assert risk_label(u.risk, "zh") in row
+        badge = re.search(r'class="badge (\w+)"', row).group(1)
+        assert badge == {"flagged": "red", "close": "amber", "safe": "green"}[u.risk]
         assert (f'href="{u.code}.html"' in row) == (u.code in UNITS)  # ... with links to the reports run
-    city = scored.result.cities.set_index("city").loc[CITY]
-    assert f"{city['score']:.2f}" in text
+    # the city's rank and its margin to the last city
+    cities = scored.result.cities
+    city = cities.set_index("city").loc[CITY]
+    last = cities[cities["last"]].iloc[0]
+    assert f">{city['rank']}/{len(cities)}<" in text and format_published(city["score"], p) in text
+    assert f"高于末位市（{last['city']}）{format_published(city['score'] - last['score'], p)} 分" in text
+    # the category leagues of the city's units, collapsed
+    for cat in scored.fw.categories:
+        if cat.id in set(city_units["category"]):
+            n = int((scored.result.units["category"] == cat.id).sum())
+            assert f"<summary>{scored.fw.label(cat, 'zh')}：{n} 个单位，本市 " in text, cat.id
+    assert text.count('<table class="league">') == city_units["category"].nunique() + 1  # + the city league
+
+
+def test_index_has_no_english_word_in_chinese(batch):
+    text = (batch.run_dir / "index.html").read_text(encoding="utf-8")
+    body = re.sub(r"<style>.*?</style>|<code>.*?</code>|<[^>]+>", " ", text, flags=re.S)
+    words = set(re.findall(r"[A-Za-z]{2,}", html.unescape(body)))
+    assert words == set(), words
 
 
 def test_headline_numbers_match_the_library(batch, scored):
@@ -226,7 +260,7 @@ def test_county_reports_show_the_schedule_of_the_ytd_file(batch, scored):
 
     ytd = load_ytd(YTD, scored.ds)
     index = (batch.run_dir / "index.html").read_text(encoding="utf-8")
-    assert str(YTD) in index  # recorded with the run's parameters
+    assert YTD.relative_to(ROOT).as_posix() in index  # recorded with the run's parameters
     for code in UNITS:
         nb = nbformat.read(str(batch.run_dir / "notebooks" / f"{code}.ipynb"), as_version=4)
         assert nb.metadata["papermill"]["parameters"]["ytd"] == str(YTD)  # passed explicitly, as an absolute path
@@ -341,6 +375,7 @@ def test_kernel_start_failure_is_retried_standalone_english(frozen, scored, tmp_
     assert (s.n_ok, s.n_failed) == (1, 0), s.describe()
     assert s.results[0].attempts == 2 and len(calls) == 2
     run_dir = s.run_dir
+    assert run_dir.name == "2023_qinglan_en"  # its own folder: never replaces the Chinese reports
     assert not (run_dir / PLOTLY_JS).exists() and not (run_dir / REPORT_CSS).exists()
     text = (run_dir / "990121.html").read_text(encoding="utf-8")
     bundle = plotly_js_path().read_text(encoding="utf-8")
@@ -354,7 +389,8 @@ def test_kernel_start_failure_is_retried_standalone_english(frozen, scored, tmp_
     assert record["total"] == pytest.approx(row["total"], abs=1e-9) and record["rank_category"] == row["rank_category"]
     assert f"{row['total']:.2f}" in plain
     index = (run_dir / "index.html").read_text(encoding="utf-8")
-    assert "County league" in index and 'href="990121.html"' in index
+    assert "Units by margin to the warning-talk line" in index and 'href="990121.html"' in index
+    assert '<html lang="en">' in index and "Rank in category" in index
 
 
 def test_kernel_that_never_starts_fails_after_retries_and_notebook_errors_are_not_retried(frozen, tmp_path, monkeypatch):
@@ -469,3 +505,15 @@ def test_bad_input_is_reported_once_with_exit_status_2(tmp_path, monkeypatch, ca
         assert err.count(message) == 1, (extra, err)
         assert "Traceback" not in err
         assert not out.exists(), extra
+
+
+def test_pdf_without_a_browser_is_refused_before_anything_runs(frozen, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZHENXING_BROWSER", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(InputError, match="no browser") as err:
+        run(tmp_path / "reports", frozen, pdf=True)
+    assert "apt-get install chromium" in str(err.value.problems[0])
+    assert not (tmp_path / "reports").exists()  # refused before any notebook ran or anything was written
+    code = cli.main(["reports", "--pdf", "--out", str(tmp_path / "cli"), "--quiet"])
+    assert code == 2 and not (tmp_path / "cli").exists()
+    err_text = capsys.readouterr().err
+    assert "apt-get install chromium" in err_text and err_text.count("no Chromium found") == 1, err_text  # one message

@@ -118,6 +118,8 @@ class Plan:
     units: pd.DataFrame  # scored units in scope
     cities: pd.DataFrame  # scored cities in scope
     jobs: list[ReportJob]
+    province: pd.DataFrame | None = None  # every scored unit of the year (denominators, category leagues)
+    all_cities: pd.DataFrame | None = None  # every scored city (the city's rank, the last city)
 
 
 def plan_reports(
@@ -221,7 +223,7 @@ def plan_reports(
         title = text["unit_title"].format(name=name, city=cname, year=year)
         fp = fingerprint(nb_bytes(county_nb), params, input_hash, fw_bytes + ytd_bytes, pkg, tools)
         jobs.append(ReportJob(str(u.code), "county", title, county_nb, params, fp, lang, shared))
-    return Plan(year, scope, run_name, _league_order(in_scope, ds.framework), cities, jobs)
+    return Plan(year, scope, run_name, _league_order(in_scope, ds.framework), cities, jobs, scored, result.cities)
 
 
 def _scenario_files(framework: Path) -> list[Path]:
