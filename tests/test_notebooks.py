@@ -144,10 +144,9 @@ def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lan
         rec = check_schedule(nb, ds, gap)
         if code.startswith("9901"):
             assert rec["rows"] and {r["status"] for r in rec["rows"]} & {"ahead", "behind"}
-            # the schedule's table and chart follow the record
-            sched_figs = [f for f in figures(nb) if f[notebook.PLOTLY_MIMETYPE]["data"][0].get("type") == "table"
-                          and len(f[notebook.PLOTLY_MIMETYPE]["data"][0]["cells"]["values"]) == 10]
-            assert len(sched_figs) == 1
+            # the schedule's table (HTML, one row per indicator reported) follows the record
+            html_tables = [o["data"]["text/html"] for o in outputs(nb) if "zx-sched-" in o.get("data", {}).get("text/html", "")]
+            assert len(html_tables) == 1 and html_tables[0].count("zx-sched-") == len(rec["rows"])
         else:
             assert rec["rows"] == [] and "no year-to-date values for this unit" in markdown
     assert got == county.headline_record(gap)
@@ -174,7 +173,7 @@ def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds
     assert headline(nb) == county.headline_record(gap)
     assert check_schedule(nb, ds, gap)["rows"]
     htmls = [d["text/html"] for d in figures(nb)]
-    assert 'src="plotly.min.js"' in htmls[0] and not any("plotly.min.js" in h for h in htmls[1:])
+    assert 'src="plotly.min.js"' in htmls[0] and not any('src="plotly.min.js"' in h for h in htmls[1:])
     assert not any("* plotly.js v" in h for h in htmls)
 
 
@@ -190,3 +189,37 @@ def test_city_overview_in_english(tmp_path, result):
 def test_papermill_reads_every_parameter_of_the_county_report():
     # a comment papermill cannot parse hides its parameter (papermill then warns "Passed unknown parameter")
     assert {"code", "year", "framework", "register", "values", "ytd", "lang", "plotly_js"} <= set(pm.inspect_notebook(str(COUNTY)))
+
+
+# ---- the stored demo runs, pinned here rather than in the notebooks ---------------------------------
+
+
+def _stored(nb_path: Path, tmp_path: Path) -> nbformat.NotebookNode:
+    """The notebook executed with its stored parameters (as nbval runs it)."""
+    return run(nb_path, tmp_path / nb_path.name)
+
+
+def test_stored_county_report_shows_the_pinned_demo_numbers(tmp_path):
+    nb = _stored(COUNTY, tmp_path)
+    h = headline(nb)
+    assert (h["code"], h["name_zh"], round(h["total"], 2), h["grade"], h["rank_category"], h["n_category"],
+            h["rank_province"], round(h["points_to_pass_next"], 2), round(h["margin_above_bottom"], 2), h["risk"]) == (
+        "990123", "芦源县", 72.06, "average", 23, 25, 94, 1.83, 5.74, "close")
+    assert [d["dimension"] for d in h["top_dimensions"]] == ["reform", "civility"]
+    (sched,) = schedule(nb)
+    assert tuple(sched["counts"][s] for s in ("ahead", "on_time", "behind", "met", "unknown")) == (0, 1, 7, 1, 0)
+
+
+def test_stored_city_overview_shows_the_pinned_demo_numbers(tmp_path):
+    h = headline(_stored(CITY, tmp_path))
+    assert (h["city"], round(h["score"], 2), h["rank"], h["n_cities"], h["last"], h["n_units"], h["units_warning_talk"]) == (
+        "青岚市", 85.81, 8, 16, False, 7, [])
+    assert [(u["code"], u["risk"]) for u in h["units_at_risk"]] == [("990123", "close")]
+
+
+@pytest.mark.parametrize("path", [COUNTY, CITY], ids=["county", "city"])
+def test_notebooks_hold_no_test_code_or_developer_notes(path):
+    nb = nbformat.read(path, as_version=4)
+    source = "\n".join(str(c.source) for c in nb.cells)
+    for word in ("assert ", "pinned", "papermill", "参数化报告", "Parameterised report"):
+        assert word not in source, word

@@ -23,9 +23,11 @@ from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap
 from zhenxing.report import city_overview, county, notebook, schedule, style, text
+from zhenxing.report.text import STATUS_LABELS
 from zhenxing.scoring import ScoringOptions
 
 from .conftest import ROOT, tiny_framework_dict
+from .html_tables import read_tables
 
 HOME = "青岚市"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -48,7 +50,6 @@ def _all_figures(gap, fw, lang):
     return [
         county.dimension_bars(gap, fw, lang),
         county.loss_waterfall(gap, fw, lang),
-        county.indicator_table(gap, fw, lang),
         county.obstacle_bars(gap, fw, lang),
         county.path_bars(gap, fw, lang),
         county.year_comparison(gap, fw, lang),
@@ -102,29 +103,32 @@ def test_waterfall_adds_aggregation_and_floor_steps(gaps, fw, ds):
     assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(0.0)
 
 
-def test_traffic_lights_match_statuses(gaps, fw):
+def test_indicator_table_has_every_indicator_with_its_status(gaps, fw):
+    lab = {k: v[0] for k, v in STATUS_LABELS.items()}
     for gap in gaps.values():
-        trace = county.indicator_table(gap, fw).data[0]
-        assert isinstance(trace, go.Table)
-        fills = trace.cells.fill.color
+        (table,) = read_tables(county.indicator_table(gap, fw))
+        assert len(table.body) == len(gap.indicators) == len(fw.indicators)  # every row, none scrolled away
+        assert len(table.groups) == len(fw.dimensions)
         statuses = list(gap.indicators["status"])
-        assert list(fills[-1]) == [style.STATUS_COLOURS[s] for s in statuses]
-        assert all(c == "white" for col in fills[:-1] for c in col)
-        assert len(trace.cells.values[0]) == len(gap.indicators) == len(fw.indicators)
+        assert [r.cells[-1] for r in table.body] == [lab[s] for s in statuses]
+        assert [r.classes[-1].split()[-1] for r in table.body] == [f"zx-status-{s}" for s in statuses]
+        ranks = [r.cells[table.head.index("类别内排名")] for r in table.body]
+        assert all("/" in x or x == "—" for x in ranks)
 
 
-def test_traffic_light_colours_cover_every_status(tiny):
+def test_indicator_table_statuses_and_units_in_both_languages(tiny):
     fw, ds = tiny
     gap = county_gap(ds, "U3", 2023)  # i2 missing, i3 at the goalpost (zero), i1 partial
     statuses = list(gap.indicators["status"])
     assert statuses == ["partial", "missing", "zero"]
-    fills = county.indicator_table(gap, fw, "en").data[0].cells.fill.color[-1]
-    assert list(fills) == [style.STATUS_COLOURS["partial"], style.STATUS_COLOURS["missing"], style.STATUS_COLOURS["zero"]]
-    labels = county.indicator_table(gap, fw, "en").data[0].cells.values[-1]
-    assert list(labels) == ["● partial", "● missing", "● zero"]
+    (en,) = read_tables(county.indicator_table(gap, fw, "en"))
+    assert [r.cells[-1] for r in en.body] == ["partial", "missing", "zero"]
+    assert [r.cells[1] for r in en.body] == ["%", "ratio", "yuan"]  # units in the report's language
+    (zh,) = read_tables(county.indicator_table(gap, fw, "zh"))
+    assert [r.cells[1] for r in zh.body] == ["%", "比值", "元"]
+    assert [r.cells[2] for r in zh.body][1] == "—"  # a missing value is a dash, not NaN
     met = county_gap(ds, "U2", 2023)
     assert set(met.indicators["status"]) == {"met"}
-    assert set(county.indicator_table(met, fw).data[0].cells.fill.color[-1]) == {style.STATUS_COLOURS["met"]}
     assert "Indicator two" in county.missing_note(gap, fw, "en")
     assert county.missing_note(met, fw, "en") == ""
 
@@ -143,12 +147,17 @@ def test_dimension_bars_show_unit_mean_leader_and_full_marks(gaps, fw):
 
 def test_obstacles_are_the_largest_first(gaps, fw):
     gap = gaps["990123"]
-    trace = county.obstacle_bars(gap, fw, "zh", top=5).data[0]
+    fig = county.obstacle_bars(gap, fw, "zh", top=5)
     expected = gap.indicators.sort_values("obstacle", ascending=False).head(5)
-    # plotly draws the first bar at the bottom: the largest obstacle is last
-    np.testing.assert_allclose(list(trace.x)[::-1], expected["obstacle"] * 100)
+    # one trace per status (each colour in the legend); the axis order puts the largest obstacle at the top
     names = {i.id: fw.label(i, "zh") for i in fw.indicators}
-    assert list(trace.y)[::-1] == [names[i] for i in expected["indicator"]]
+    assert list(fig.layout.yaxis.categoryarray)[::-1] == [names[i] for i in expected["indicator"]]
+    bars = {y: x for t in fig.data for y, x in zip(t.y, t.x)}
+    np.testing.assert_allclose([bars[names[i]] for i in expected["indicator"]], expected["obstacle"] * 100)
+    lab = {k: v[0] for k, v in STATUS_LABELS.items()}
+    for t in fig.data:  # every colour is a status with its legend entry
+        assert t.marker.color == style.STATUS_COLOURS[next(k for k, v in lab.items() if v == t.name)]
+    assert fig.layout.xaxis.range[0] == 0
     assert sum(gap.indicators["obstacle"]) == pytest.approx(1.0)
 
 
@@ -208,7 +217,8 @@ def test_headline_record_and_text(gaps, fw, result):
         sentence = county.standing_sentence(gap, fw, "en")
         assert f"{u['total']:.2f}" in sentence and not CJK.search(sentence)
         html = county.headline_html(gap, fw, "zh")
-        assert f"{u['total']:.2f}" in html and style.CJK_FONT in html
+        assert f"{u['total']:.2f}" in html and f"{u['rank_category']}/{u['n_category']}" in html
+        assert f"zx-risk-{u['risk']}" in html
 
 
 def test_headline_handles_a_category_with_no_way_out(tmp_path, tiny_files):
@@ -245,34 +255,36 @@ def test_figures_use_cjk_fonts_and_the_requested_language(gaps, fw):
 
 def test_city_league_highlights_exactly_the_home_city(result):
     fig = city_overview.city_league(result.cities, HOME, "zh")
-    trace = fig.data[0]
-    colours = list(trace.marker.color)
-    cities = list(trace.customdata)
-    assert cities == list(result.cities["city"])
-    assert [c for c, col in zip(cities, colours) if col == style.HIGHLIGHT] == [HOME]
-    widths = list(trace.marker.line.width)
-    flagged = [c for c, w in zip(cities, widths) if w > 0]
-    assert flagged == list(result.cities.loc[result.cities["last"], "city"])
-    np.testing.assert_allclose(trace.y, result.cities["score"])
-    en = city_overview.city_league(result.cities, HOME, "en").data[0]
-    assert "Qinglan" in list(en.x)
+    by = {t.name: t for t in fig.data}
+    assert list(by["本市"].customdata) == [HOME]
+    assert list(by["末位市（约谈）"].customdata) == list(result.cities.loc[result.cities["last"], "city"])
+    scores = {c: x for t in fig.data for c, x in zip(t.customdata, t.x)}
+    assert sorted(scores) == sorted(result.cities["city"])
+    np.testing.assert_allclose([scores[c] for c in result.cities["city"]], result.cities["score"])
+    assert fig.layout.xaxis.range[0] == 0 and fig.layout.yaxis.autorange == "reversed"
+    en = city_overview.city_league(result.cities, HOME, "en")
+    assert "Qinglan" in [y for t in en.data for y in t.y]
 
 
 def test_category_leagues_highlight_exactly_the_home_units(result, fw):
-    fig = city_overview.category_leagues(result.units, HOME, fw, "zh")
-    assert len(fig.data) == len(fw.categories)
+    figs = city_overview.category_leagues(result.units, HOME, fw, "zh")
+    assert len(figs) == len(fw.categories)
     home_units = set(result.units.loc[result.units["city"] == HOME, "code"])
     highlighted, seen = set(), []
-    for trace, cat in zip(fig.data, fw.categories):
-        codes = list(trace.customdata)
-        seen += codes
+    k = fw.warning_talk.per_category
+    for fig, cat in zip(figs, fw.categories):
         sub = result.units[result.units["category"] == cat.id]
+        by = {t.name: t for t in fig.data}
+        codes = [c for t in fig.data for c in t.customdata]
+        seen += codes
         assert set(codes) == set(sub["code"])
-        assert list(trace.y) == sorted(trace.y, reverse=True)
-        highlighted |= {c for c, col in zip(codes, trace.marker.color) if col == style.HIGHLIGHT}
-        outlined = {c for c, w in zip(codes, trace.marker.line.width) if w > 0}
-        assert outlined == set(sub.loc[sub["warning_talk"], "code"])
-    assert highlighted == home_units
+        assert set(by["约谈区内"].customdata) == set(sub.loc[sub["warning_talk"], "code"])
+        highlighted |= set(by["本市单位"].customdata) if "本市单位" in by else set()
+        # the warning line lies between the last safe unit and the zone
+        (line,) = fig.layout.shapes
+        assert line.y0 == pytest.approx(len(sub) - k - 0.5)
+        assert fig.layout.xaxis.range[0] == 0
+    assert highlighted == home_units - set(result.units.loc[result.units["warning_talk"], "code"])
     assert sorted(seen) == sorted(result.units["code"])
 
 
@@ -287,9 +299,12 @@ def test_city_units_are_the_city_units_coloured_by_category(result, fw):
         assert set(trace.customdata) == set(mine.loc[mine["category"] == cat.id, "code"])
         codes += list(trace.customdata)
     assert sorted(codes) == sorted(mine["code"])
-    table = city_overview.city_units_table(result.units, HOME, fw, "en")
-    assert list(table.index) == list(mine["code"])
-    np.testing.assert_allclose(table["Total"], mine["total"].round(2))
+    assert fig.layout.yaxis.range[0] == 0
+    (table,) = read_tables(city_overview.city_units_table(result.units, HOME, fw, "en"))
+    ordered = mine.sort_values(["margin_bottom", "code"], kind="stable")
+    assert [r.cells[0] for r in table.body] == [n or z for n, z in zip(ordered["name_en"], ordered["name_zh"])]
+    assert [r.cells[2] for r in table.body] == [f"{v:.2f}" for v in ordered["total"]]
+    assert [r.cells[-1] for r in table.body] == ["yes" if w else "no" for w in ordered["warning_talk"]]  # 是/否, never empty
 
 
 def test_city_record(result):
@@ -346,7 +361,9 @@ def test_directory_mode_loads_a_local_file_once(gaps, fw, captured):
     notebook.show(fig)
     notebook.show(fig)
     assert '<script charset="utf-8" src="plotly.min.js"></script>' in captured[0]["text/html"]
-    assert "plotly.min.js" not in captured[1]["text/html"]
+    assert 'src="plotly.min.js"' not in captured[1]["text/html"]
+    # in place of the chart when plotly.js cannot load, a sentence says why (hidden by the CSS once drawn)
+    assert all('<p class="zx-chart-fallback">' in b["text/html"] for b in captured)
     assert not any(_plotly_js_embedded(b["text/html"]) for b in captured)
     notebook.start_report("assets/plotly-3.js")
     notebook.show(fig)
@@ -375,7 +392,7 @@ def test_headline_display_carries_the_json_record(gaps, fw, captured):
     bundle = captured[0]
     assert bundle[notebook.HEADLINE_MIMETYPE] == rec
     assert bundle["text/plain"] == county.headline_text(gaps["990123"], fw, "en")
-    assert "<table>" in bundle["text/html"]
+    assert 'class="zx-headline zx-risk-close"' in bundle["text/html"] and "close to the line" in bundle["text/html"]
     assert captured[1]["text/markdown"] == "## English"
 
 
@@ -415,31 +432,35 @@ def test_schedule_record_copies_the_table(gaps, schedules):
     last = list(gaps)[-1]
     assert schedules[last].empty and schedule.schedule_record(gaps[last], schedules[last])["rows"] == []
     statuses = set(pd.concat(list(schedules.values()))["status"])
-    assert statuses == {"ahead", "behind", "met", "unknown"}  # the demo shows every status
+    assert statuses == {"ahead", "on_time", "behind", "met", "unknown"}  # the demo shows every status
 
 
-def test_schedule_table_figure_colours_match_statuses(schedules, fw):
+def test_schedule_table_shows_every_row_with_its_status(schedules, fw):
     for lang in ("zh", "en"):
         for table in (t for t in schedules.values() if len(t)):
-            fig = schedule.schedule_table_figure(table, fw, lang)
-            trace = fig.data[0]
-            assert isinstance(trace, go.Table)
-            assert list(trace.cells.fill.color[-1]) == [style.SCHEDULE_COLOURS[s] for s in table["status"]]
-            assert all(c == "white" for col in trace.cells.fill.color[:-1] for c in col)
-            values = trace.cells.values
+            (html_table,) = read_tables(schedule.schedule_table_html(table, fw, lang))
+            rows = html_table.body
             names = {i.id: fw.label(i, lang) for i in fw.indicators}
-            assert list(values[0]) == [names[i] for i in table["indicator"]]
-            assert list(values[2]) == [str(m) for m in table["month"]]
-            assert list(values[5]) == [f"{v:,.2f}" for v in table["ytd"]]
-            assert list(values[8]) == [f"{c * 100:.0f}%" for c in table["calendar"]]
+            assert [r.cells[0] for r in rows] == [names[i] for i in table["indicator"]]
+            assert [r.cells[2] for r in rows] == [str(m) for m in table["month"]]
+            assert [r.cells[8] for r in rows] == [f"{c * 100:.0f}%" for c in table["calendar"]]
             labels = {s: (text.SCHEDULE_LABELS[s][1] if lang == "en" else text.SCHEDULE_LABELS[s][0]) for s in schedule.SCHEDULE_STATUS_ORDER}
-            assert list(values[-1]) == [f"● {labels[s]}" for s in table["status"]]
-            for p, s, shown in zip(table["progress"], table["status"], values[7]):
-                if s in ("ahead", "behind"):
-                    assert shown == f"{p * 100:.0f}%"
+            assert [r.cells[-1] for r in rows] == [labels[s] for s in table["status"]]
+            assert [r.classes[-1].split()[-1] for r in rows] == [f"zx-sched-{s}" for s in table["status"]]
+            for p, s, r in zip(table["progress"], table["status"], rows):
+                if s in ("ahead", "on_time", "behind"):
+                    assert r.cells[7] == f"{p * 100:.0f}%"
                 elif s == "unknown":
-                    assert shown == "—"
-            assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh")
+                    assert r.cells[7] == "—"
+            assert bool(CJK.search(html_table.caption)) == (lang == "zh")
+
+
+def test_a_tie_with_the_calendar_at_the_shown_precision_is_on_time(schedules):
+    # 990123's sewage treatment is 75 % of the way in September (0.750000000000003), the calendar 75 %: not "ahead"
+    table = schedules["990123"]
+    on_time = table[table["status"] == "on_time"]
+    assert len(on_time) == 1
+    assert f"{on_time['progress'].iloc[0] * 100:.0f}" == f"{on_time['calendar'].iloc[0] * 100:.0f}" == "75"
 
 
 def test_schedule_bars_show_progress_against_the_calendar(schedules, fw):
@@ -484,11 +505,14 @@ def test_schedule_summary_and_mixed_months(gaps, schedules, fw):
     rec = schedule.schedule_record(gaps["990123"], table)
     c = rec["counts"]
     en = schedule.schedule_summary(rec, fw, "en")
-    assert f"{c['ahead']} are ahead of schedule, {c['behind']} behind and {c['met']} at target" in en and not CJK.search(en)
+    assert c["on_time"] == 1
+    assert (f"{c['ahead']} are ahead of schedule, {c['on_time']} on schedule, {c['behind']} behind and {c['met']} at target" in en
+            and not CJK.search(en))
     for ind in table.loc[table["status"] == "behind", "indicator"]:
         assert fw.label(fw.indicator_by_id[ind], "en") in en
     zh = schedule.schedule_summary(rec, fw, "zh")
-    assert f"{c['ahead']} 项快于序时进度" in zh and f"{c['behind']} 项慢于序时进度" in zh and "截至 9 月" in zh
+    assert f"{c['ahead']} 项快于序时进度" in zh and f"{c['on_time']} 项与序时进度持平" in zh and f"{c['behind']} 项慢于序时进度" in zh
+    assert "截至 9 月" in zh
     new = schedule.schedule_record(gaps["990103"], schedules["990103"])  # joined in 2023: no last year's value
     assert new["counts"]["unknown"] > 0 and "no value last year" in schedule.schedule_summary(new, fw, "en")
     last = list(gaps)[-1]
@@ -505,8 +529,8 @@ def test_show_schedule_displays_the_record_then_table_and_chart(gaps, schedules,
     assert len(captured) == 3
     assert captured[0][notebook.SCHEDULE_MIMETYPE] == rec
     assert captured[0]["text/markdown"] == schedule.schedule_summary(rec, fw, "zh")
-    assert all(notebook.PLOTLY_MIMETYPE in b for b in captured[1:])
-    assert isinstance(go.Figure(captured[1][notebook.PLOTLY_MIMETYPE]).data[0], go.Table)
+    assert notebook.PLOTLY_MIMETYPE not in captured[1] and "<table>" in captured[1]["text/html"]  # the table is HTML
+    assert isinstance(go.Figure(captured[2][notebook.PLOTLY_MIMETYPE]).data[0], go.Bar)
     # a unit without year-to-date rows: one line, no figures
     last = list(gaps)[-1]
     rec = notebook.show_schedule(gaps[last], schedules[last], fw, "en")

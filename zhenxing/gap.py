@@ -552,7 +552,8 @@ def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.Da
 
     Columns: indicator, month, baseline (last year's value), target, ytd,
     expected (by the calendar), progress (share of the way), calendar
-    (month / 12), status ('ahead' | 'behind' | 'met' | 'unknown').
+    (month / 12), status ('ahead' | 'on_time' | 'behind' | 'met' | 'unknown'; ahead, on time and
+    behind compare progress and calendar in whole per cent, as the report shows them).
     """
     fw = dataset.framework
     sub = ytd[(ytd["code"] == gap.code) & (ytd["year"] == gap.year)]
@@ -572,7 +573,9 @@ def schedule_table(gap: CountyGap, dataset: Dataset, ytd: pd.DataFrame) -> pd.Da
         elif np.isnan(progress[0]):
             status = "unknown"  # no value last year to measure the way from
         else:
-            status = "ahead" if progress[0] >= calendar - 1e-9 else "behind"  # on the line counts as on time
+            # decided at the precision shown (whole per cent): 75 % against 75 % is on time, not ahead
+            shown, due = int(to_steps(progress[0] * 100, 0)), int(to_steps(calendar * 100, 0))
+            status = "ahead" if shown > due else "on_time" if shown == due else "behind"
         out.append((rec.indicator, rec.month, baseline, target, rec.value, expected[0], progress[0], calendar, status))
     order = {x: k for k, x in enumerate(fw.indicator_ids)}
     df = pd.DataFrame(out, columns=["indicator", "month", "baseline", "target", "ytd", "expected", "progress", "calendar", "status"])

@@ -7,19 +7,19 @@ The builders read the tables of a :class:`~zhenxing.scoring.ScoreResult`
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..display import format_table
 from ..framework import Framework
-from ..labels import column_label
-from .style import CJK_FONT, HIGHLIGHT, MUTED, STATUS_COLOURS, WARNING, category_colours, style_figure
-from .text import category_label, city_en, city_name, grade_label, text, unit_names
+from ..labels import column_label, risk_label
+from ..precision import format_published
+from .style import HIGHLIGHT, MUTED, WARNING, category_colours, style_figure
+from .tables import Column, table_html, template
+from .text import category_label, city_name, grade_label, text, unit_names
 
 
 def city_record(cities: pd.DataFrame, units: pd.DataFrame, city: str) -> dict[str, Any]:
@@ -41,30 +41,39 @@ def city_record(cities: pd.DataFrame, units: pd.DataFrame, city: str) -> dict[st
         "last": bool(r["last"]),
         "n_units": int(r["n_units"]),
         "units_warning_talk": sorted(str(c) for c in mine.loc[mine["warning_talk"].astype(bool), "code"]),
+        "margin_to_last": float(r["score"]) - float(cities["score"].min()),
+        "units_at_risk": [
+            {"code": str(u.code), "name_zh": str(u.name_zh), "name_en": str(u.name_en), "risk": str(u.risk),
+             "margin": float(u.margin_bottom), "rank_category": int(u.rank_category), "n_category": int(u.n_category)}
+            for u in mine.sort_values(["margin_bottom", "code"], kind="stable").itertuples()
+            if "risk" in mine.columns and u.risk in ("flagged", "close")
+        ],
     }
 
 
-def city_units_table(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> pd.DataFrame:
-    """The city's units indexed by code (name, category, total, grade, rank in category
-    "r/n", rank in province, warning talk, margin to the warning-talk line in
-    points when the result has it), headers and values in ``lang``."""
-    mine = units[units["city"] == city]
-    yes = "是" if lang != "en" else "yes"
-    df = pd.DataFrame(
-        {
-            "code": list(mine["code"]),
-            "name": unit_names(mine, lang),
-            "category": [category_label(fw, c, lang) for c in mine["category"]],
-            "total": [round(float(v), 2) for v in mine["total"]],
-            "grade": [grade_label(fw, g, lang) for g in mine["grade"]],
-            "rank_category": [f"{r}/{n}" for r, n in zip(mine["rank_category"], mine["n_category"])],
-            "rank_province": [int(v) for v in mine["rank_province"]],
-            "warning_talk": [yes if bool(w) else "" for w in mine["warning_talk"]],
-            **({"margin_bottom": [round(float(v), 2) for v in mine["margin_bottom"]]} if "margin_bottom" in mine.columns else {}),
-        }
-    )
-    df.columns = [column_label(c, fw, lang) for c in df.columns]
-    return df.set_index(df.columns[0])
+def city_units_table(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> str:
+    """The city's units, most at risk first (smallest margin to the warning line), as a reader's table:
+    name, category, total, grade, rank in category and province with denominators, margin, risk level, warning talk."""
+    mine = units[units["city"] == city].sort_values(["margin_bottom", "code"], kind="stable")
+    p = fw.publication.decimals
+    n = len(units)
+    rows = [
+        {"name": name, "category": category_label(fw, u.category, lang), "total": u.total, "grade": grade_label(fw, u.grade, lang),
+         "rank_category": int(u.rank_category), "n_category": int(u.n_category), "rank_province": int(u.rank_province), "n": n,
+         "margin": u.margin_bottom, "risk": risk_label(u.risk, lang), "_risk": u.risk, "warning_talk": bool(u.warning_talk)}
+        for name, u in zip(unit_names(mine, lang), mine.itertuples())
+    ]
+    columns = [
+        Column("name", column_label("name", fw, lang)), Column("category", column_label("category", fw, lang)),
+        Column("total", column_label("total", fw, lang), "points", decimals=p), Column("grade", column_label("grade", fw, lang)),
+        Column("rank_category", column_label("rank_category", fw, lang), "rank", of="n_category"),
+        Column("rank_province", column_label("rank_province", fw, lang), "rank", of="n"),
+        Column("margin", column_label("margin_bottom", fw, lang), "signed", decimals=p),
+        Column("risk", column_label("risk", fw, lang)), Column("warning_talk", column_label("warning_talk", fw, lang), "flag"),
+    ]
+    name = city if lang != "en" or mine.empty else city_name(mine.iloc[0], lang)
+    return table_html(rows, columns, text("city_units_table_title", lang, city=name), lang,
+                      row_class=lambda r: {"flagged": "zx-flagged", "close": "zx-close"}.get(r["_risk"], ""))
 
 
 def city_units(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
@@ -84,72 +93,74 @@ def city_units(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") 
             y=[float(v) for v in sub["total"]],
             customdata=list(sub["code"]),
             marker={"color": colours[c.id], "line": {"color": [WARNING if f else colours[c.id] for f in flagged], "width": [3 if f else 0 for f in flagged]}},
-            text=[f"{t:.2f}" + (f" ({text('warning_talk', lang)})" if f else "") for t, f in zip(sub["total"], flagged)],
+            text=[f"{t:.{fw.publication.decimals}f}" for t in sub["total"]],
             textposition="outside",
         )
     order = unit_names(mine, lang)
     fig.update_xaxes(categoryorder="array", categoryarray=order)
-    lo = float(mine["total"].min()) if len(mine) else 0.0
-    fig.update_layout(yaxis_title=column_label("total", fw, lang), yaxis_range=[max(0.0, lo - 10), float(fw.scale) * 1.05])
+    fig.update_layout(yaxis_title=column_label("total", fw, lang), yaxis_range=[0.0, float(fw.scale) * 1.1])
     name = city if lang != "en" or mine.empty else city_name(mine.iloc[0], lang)
     return style_figure(fig, text("city_units_title", lang, city=name), height=420)
 
 
-def city_league(cities: pd.DataFrame, city: str, lang: str = "zh") -> go.Figure:
-    """Bars of every city's score (points), best first; the home city in the
-    highlight colour, the last city (warning talk) outlined and labelled."""
+def city_league(cities: pd.DataFrame, city: str, lang: str = "zh", decimals: int = 2) -> go.Figure:
+    """Horizontal bars of every city's score (points, from 0), best at the top, with the value;
+    the home city highlighted, the last city (warning talk) in red, each colour in the legend."""
     names = [city_name(r, lang) for _, r in cities.iterrows()]
-    home = [c == city for c in cities["city"]]
-    last = [bool(v) for v in cities["last"]]
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=[float(v) for v in cities["score"]],
-            customdata=list(cities["city"]),
-            marker={
-                "color": [HIGHLIGHT if h else MUTED for h in home],
-                "line": {"color": [WARNING if lst else "rgba(0,0,0,0)" for lst in last], "width": [3 if lst else 0 for lst in last]},
-            },
-            text=[f"{s:.2f}" + (f" ({text('last_city', lang)})" if lst else "") for s, lst in zip(cities["score"], last)],
-            textposition="outside",
+    kind = ["last" if bool(lst) else "home" if c == city else "other" for c, lst in zip(cities["city"], cities["last"])]
+    colours = {"home": HIGHLIGHT, "other": MUTED, "last": WARNING}
+    labels = {"home": text("home_city", lang), "other": text("other_cities", lang), "last": text("last_city_legend", lang)}
+    fig = go.Figure()
+    for key in ("home", "other", "last"):
+        idx = [k for k, v in enumerate(kind) if v == key]
+        if not idx:
+            continue
+        fig.add_bar(
+            name=labels[key], orientation="h", y=[names[k] for k in idx], x=[float(cities["score"].iloc[k]) for k in idx],
+            customdata=[str(cities["city"].iloc[k]) for k in idx],
+            marker_color=colours[key], text=[f"{float(cities['score'].iloc[k]):.{decimals}f}" for k in idx], textposition="outside",
+            cliponaxis=False,
         )
-    )
-    lo = float(cities["score"].min()) if len(cities) else 0.0
-    fig.update_layout(yaxis_title=text("score", lang), yaxis_range=[max(0.0, lo - 10), float(cities["score"].max()) + 5], showlegend=False)
-    fig.update_xaxes(categoryorder="array", categoryarray=names)
-    return style_figure(fig, text("city_league_title", lang), height=420)
+    fig.update_yaxes(categoryorder="array", categoryarray=names, autorange="reversed", automargin=True)
+    fig.update_layout(xaxis_title=text("score", lang), xaxis_range=[0.0, float(cities["score"].max()) * 1.12], barmode="overlay")
+    return style_figure(fig, text("city_league_title", lang), height=140 + 24 * len(cities))
 
 
-def category_leagues(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
-    """One bar chart per category (rows): every unit's total (points), best
-    first; ``city``'s units in the highlight colour, the others muted, units
-    in the warning-talk zone outlined in red."""
-    cats = [c for c in fw.categories if (units["category"] == c.id).any()]
-    fig = make_subplots(rows=max(len(cats), 1), cols=1, subplot_titles=[fw.label(c, lang) for c in cats], vertical_spacing=0.5 / max(len(cats), 1))
-    for k, c in enumerate(cats, start=1):
-        sub = units[units["category"] == c.id].sort_values(["total", "code"], ascending=[False, True], kind="stable")
-        home = [v == city for v in sub["city"]]
-        flagged = [bool(w) for w in sub["warning_talk"]]
-        fig.add_trace(
-            go.Bar(
-                name=fw.label(c, lang),
-                x=unit_names(sub, lang),
-                y=[float(v) for v in sub["total"]],
-                customdata=list(sub["code"]),
-                marker={
-                    "color": [HIGHLIGHT if h else MUTED for h in home],
-                    "line": {"color": [WARNING if f else "rgba(0,0,0,0)" for f in flagged], "width": [2 if f else 0 for f in flagged]},
-                },
-                hovertemplate="%{x}<br>%{y:.2f}<extra></extra>",
-                showlegend=False,
-            ),
-            row=k,
-            col=1,
-        )
-        lo = float(sub["total"].min())
-        fig.update_yaxes(range=[max(0.0, lo - 5), float(sub["total"].max()) + 2], row=k, col=1)
-        fig.update_xaxes(tickangle=-60, tickfont={"size": 9}, row=k, col=1)
-    return style_figure(fig, text("category_leagues_title", lang, city=city if lang != "en" else city_en(units, city)), height=380 * max(len(cats), 1))
+def category_league(units: pd.DataFrame, category: str, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
+    """One category's league as horizontal bars (points, from 0), best at the top, each with its value:
+    ``city``'s units highlighted (names in bold), the others muted, units in the warning-talk zone in red,
+    and the warning line drawn between the last safe unit and the zone."""
+    sub = units[units["category"] == category].sort_values(["total", "code"], ascending=[False, True], kind="stable")
+    p = fw.publication.decimals
+    names = unit_names(sub, lang)
+    ticks = [f"<b>{nm}</b>" if c == city else nm for nm, c in zip(names, sub["city"])]
+    kind = ["zone" if bool(w) else "home" if c == city else "other" for w, c in zip(sub["warning_talk"], sub["city"])]
+    colours = {"home": HIGHLIGHT, "other": MUTED, "zone": WARNING}
+    labels = {"home": text("home_units", lang), "other": text("other_units", lang), "zone": text("in_zone", lang)}
+    fig = go.Figure()
+    for key in ("home", "other", "zone"):
+        idx = [k for k, v in enumerate(kind) if v == key]
+        if idx:
+            fig.add_bar(name=labels[key], orientation="h", y=[ticks[k] for k in idx], x=[float(sub["total"].iloc[k]) for k in idx],
+                        customdata=[str(sub["code"].iloc[k]) for k in idx],
+                        marker_color=colours[key], text=[f"{float(sub['total'].iloc[k]):.{p}f}" for k in idx],
+                        textposition="outside", cliponaxis=False, textfont={"size": 10})
+    safe = sum(not bool(w) for w in sub["warning_talk"])
+    if 0 < safe < len(sub):  # the warning line, between the last safe unit and the first one in the zone
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=safe - 0.5, y1=safe - 0.5,
+                      line={"color": WARNING, "width": 1.5, "dash": "dash"})
+        fig.add_annotation(xref="paper", x=1, yref="y", y=safe - 0.5, text=text("warning_line", lang), showarrow=False,
+                           xanchor="right", yanchor="bottom", font={"color": WARNING, "size": 11})
+    fig.update_yaxes(categoryorder="array", categoryarray=ticks, autorange="reversed", automargin=True, tickfont={"size": 11})
+    fig.update_layout(xaxis_title=column_label("total", fw, lang), xaxis_range=[0.0, float(fw.scale) * 1.1], barmode="overlay", bargap=0.25)
+    cat = next(c for c in fw.categories if c.id == category)
+    title = text("category_league_title", lang, category=fw.label(cat, lang), n=len(sub))
+    return style_figure(fig, title, height=150 + 19 * len(sub))
+
+
+def category_leagues(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> list[go.Figure]:
+    """:func:`category_league` for every category that has units, in framework order."""
+    return [category_league(units, c.id, city, fw, lang) for c in fw.categories if (units["category"] == c.id).any()]
 
 
 def city_headline_text(record: Mapping[str, Any], lang: str = "zh") -> str:
@@ -168,15 +179,28 @@ def city_headline_text(record: Mapping[str, Any], lang: str = "zh") -> str:
     return format_table(df, decimals=2)
 
 
-def city_headline_html(record: Mapping[str, Any], lang: str = "zh") -> str:
-    """An HTML card with the city's score, rank and flags."""
+def city_headline_html(record: Mapping[str, Any], lang: str = "zh", decimals: int = 2) -> str:
+    """The city's first screen: score, rank "8/16", margin to the last city, and its units in or
+    close to the warning-talk zone (template ``headline.html.j2``)."""
     name = record["city_en"] if lang == "en" and record["city_en"] else record["city"]
-    flag = (text("last_city", lang) if record["last"] else ("非末位" if lang != "en" else "not last"))
-    colour = WARNING if record["last"] else STATUS_COLOURS["met"]
-    score_l, rank_l = (("Score", "Rank") if lang == "en" else ("得分", "全省排名"))
-    return (
-        f'<div style="font-family:{CJK_FONT};border:1px solid #ddd;border-radius:6px;padding:8px;margin:4px 0">'
-        f'<div style="font-size:16px;font-weight:600">{html.escape(str(name))} '
-        f'<span style="color:{colour};font-size:13px">● {html.escape(flag)}</span></div>'
-        f'<div style="font-size:14px">{score_l}: <b>{record["score"]:.2f}</b> · {rank_l}: <b>{record["rank"]}/{record["n_cities"]}</b></div></div>'
-    )
+    last = record["last"]
+    at_risk = record.get("units_at_risk", [])
+    risk = "flagged" if last or any(u["risk"] == "flagged" for u in at_risk) else "close" if at_risk else "safe"
+    margin = record.get("margin_to_last", 0.0)
+    figures = [
+        {"label": text("score", lang), "value": format_published(record["score"], decimals)},
+        {"label": text("city_rank", lang), "value": f"{record['rank']}/{record['n_cities']}"},
+        {"label": text("margin_to_last", lang), "value": ("+" if margin > 0 else "") + format_published(margin, decimals)},
+        {"label": text("n_units", lang), "value": str(record["n_units"])},
+    ]
+    sentence = text("city_last", lang) if last else text("city_not_last", lang, pts=format_published(margin, decimals))
+    findings = []
+    for u in at_risk:
+        unit = u["name_en"] if lang == "en" and u["name_en"] else u["name_zh"]
+        margin_text = format_published(-u["margin"] if u["risk"] == "flagged" else u["margin"], decimals)  # flagged: points to leave
+        findings.append(text(f"city_unit_{u['risk']}", lang, name=unit, r=u["rank_category"], n=u["n_category"], pts=margin_text))
+    if not at_risk:
+        findings.append(text("city_no_unit_at_risk", lang))
+    risk_names = {"flagged": text("city_risk_flagged", lang), "close": text("city_risk_close", lang), "safe": text("city_risk_safe", lang)}
+    return template("headline.html.j2").render(where=str(name), figures=figures, risk=risk, risk_label=risk_names[risk],
+                                               risk_sentence=sentence, findings=findings)

@@ -10,7 +10,6 @@ per cent).
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -20,18 +19,17 @@ import plotly.graph_objects as go
 
 from ..display import format_table
 from ..framework import Framework
-from ..labels import column_label
+from ..labels import column_label, risk_label
+from ..precision import format_published
 from .style import (
-    CJK_FONT,
     LAST_YEAR_COLOUR,
     LEADER_COLOUR,
     MEAN_COLOUR,
     STATUS_COLOURS,
     UNIT_COLOUR,
-    WARNING,
     style_figure,
-    table_height,
 )
+from .tables import Column, format_number, table_html, template
 from .text import (
     STATUS_LABELS,
     axis_dimension_names,
@@ -40,7 +38,6 @@ from .text import (
     grade_label,
     indicator_names,
     is_nan,
-    num,
     text,
     unit_name,
 )
@@ -89,7 +86,26 @@ def headline_record(gap: GapLike) -> dict[str, Any]:
         "points_to_pass_next": _finite(s.points_to_pass_next),
         "points_to_leave_bottom": _finite(s.points_to_leave_bottom),
         "margin_above_bottom": _finite(s.margin_above_bottom),
+        "risk": str(u.get("risk", "flagged" if s.warning_talk else "safe")),
         "missing_indicators": [str(i) for i in gap.missing_indicators],
+        "top_dimensions": [
+            {"dimension": str(r.dimension), "points": float(r.points), "max_points": float(r.max_points), "points_lost": float(r.points_lost)}
+            for r in gap.dimensions.sort_values(["points_lost", "dimension"], ascending=[False, True], kind="stable").head(2).itertuples()
+            if r.points_lost > 0
+        ],
+        "top_obstacles": [
+            {"indicator": str(r.indicator), "obstacle": float(r.obstacle)}
+            for r in gap.indicators.sort_values(["obstacle", "indicator"], ascending=[False, True], kind="stable").head(3).itertuples()
+            if r.obstacle > 0
+        ],
+        "path": None if gap.path is None else {
+            "goal": str(gap.path.goal),
+            "feasible": bool(gap.path.feasible),
+            "goal_met": bool(gap.path.goal_met),
+            "points_gained": float(gap.path.steps["points_gained"].sum()) if len(gap.path.steps) else 0.0,
+            "steps": [{"indicator": str(r.indicator), "value": float(r.value), "new_value": float(r.new_value)}
+                      for r in gap.path.steps.itertuples()],
+        },
     }
 
 
@@ -178,36 +194,101 @@ def missing_note(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
     return f"**缺失指标（{len(gap.missing_indicators)} 项）：**{listed}——依框架规定{how[0]}。"
 
 
-def headline_html(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
-    """An HTML card with the headline numbers (for nbconvert's HTML export)."""
+def _listing(items: list[str], lang: str) -> str:
+    return ("、" if lang != "en" else "; ").join(items)
+
+
+def risk_sentence(record: Mapping[str, Any], fw: Framework, lang: str = "zh") -> str:
+    """What the risk level means for this unit, with the margin to the warning line (published points)."""
+    p = fw.publication.decimals
+    k = fw.warning_talk.per_category
+    margin = record["margin_above_bottom"]
+    leave = record["points_to_leave_bottom"]
+    if record["warning_talk"]:
+        if leave is None:
+            return text("risk_flagged_no_exit", lang, k=k)
+        return text("risk_flagged", lang, k=k, pts=format_published(leave, p))
+    return text(f"risk_{record['risk']}", lang, k=k, pts=format_published(margin, p),
+                below=record["n_category"] - record["rank_category"])
+
+
+def findings(gap: GapLike, fw: Framework, lang: str = "zh") -> list[str]:
+    """One sentence each: the dimensions that lose most points, the indicators with the highest
+    obstacle degree, and what the cheapest path asks (indicator, from → to, in its unit)."""
     r = headline_record(gap)
-    flag_colour = WARNING if r["warning_talk"] else STATUS_COLOURS["met"]
-    flag = text("warning_talk", lang) if r["warning_talk"] else ("未进入约谈区" if lang != "en" else "clear of the warning talk")
-    cells = [
-        (column_label("total", fw, lang), f"{r['total']:.2f}"),
+    p = fw.publication.decimals
+    dims = dimension_names(fw, lang)
+    names = indicator_names(fw, lang)
+    out = []
+    if r["top_dimensions"]:
+        parts = [text("dim_loss_item", lang, name=dims.get(d["dimension"], d["dimension"]), pts=format_published(d["points"], p),
+                      full=f"{d['max_points']:g}", lost=format_published(d["points_lost"], p)) for d in r["top_dimensions"]]
+        out.append(text("finding_dimensions", lang, items=_listing(parts, lang)))
+    if r["top_obstacles"]:
+        parts = [f"{names.get(o['indicator'], o['indicator'])}（{o['obstacle'] * 100:.1f}%）" if lang != "en"
+                 else f"{names.get(o['indicator'], o['indicator'])} ({o['obstacle'] * 100:.1f} %)" for o in r["top_obstacles"]]
+        out.append(text("finding_obstacles", lang, items=_listing(parts, lang)))
+    path = r["path"]
+    if path is None:
+        first = r["rank_category"] == 1 and not r["warning_talk"]
+        out.append(text("path_none" if first else "path_not_computed", lang))
+    elif not path["steps"]:
+        out.append(text("path_no_exit", lang))
+    else:
+        ind = fw.indicator_by_id
+        shown = path["steps"][:3]
+        parts = []
+        for st in shown:
+            i = ind[st["indicator"]]
+            verb = text("raise" if st["new_value"] >= st["value"] else "lower", lang)
+            parts.append(text("path_step", lang, name=names.get(i.id, i.id), verb=verb, a=format_number(st["value"]),
+                              b=format_number(st["new_value"]), unit=unit_text(i.unit_label(lang), lang)))
+        more = text("path_more", lang, n=len(path["steps"]) - len(shown)) if len(path["steps"]) > len(shown) else ""
+        key = f"finding_path_{path['goal']}" if path["feasible"] else "finding_path_infeasible"
+        out.append(text(key, lang, steps=_listing(parts, lang) + more, pts=format_published(path["points_gained"], p)))
+    return out
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A unit of measure after a number: ``85 %``, ``13,147 元``; nothing for a unitless ratio."""
+    if unit in ("", "比值", "ratio"):
+        return ""
+    return unit if unit in ("%",) else (f" {unit}" if lang == "en" else unit)
+
+
+def first_screen(gap: GapLike, fw: Framework, lang: str = "zh") -> dict[str, Any]:
+    """Everything the headline card shows, as text in ``lang`` (see :func:`headline_html`)."""
+    r = headline_record(gap)
+    p = fw.publication.decimals
+    margin = r["margin_above_bottom"] if not r["warning_talk"] else -(r["points_to_leave_bottom"] or 0.0)
+    figures = [
+        (column_label("total", fw, lang), format_published(r["total"], p)),
         (column_label("grade", fw, lang), grade_label(fw, r["grade"], lang)),
         (column_label("rank_category", fw, lang), f"{r['rank_category']}/{r['n_category']}"),
         (column_label("rank_province", fw, lang), f"{r['rank_province']}/{r['n_province']}"),
+        (text("margin_to_line", lang), ("+" if margin > 0 else "") + format_published(margin, p)),
     ]
-    tds = "".join(
-        f'<td style="padding:6px 16px;text-align:center"><div style="font-size:12px;color:#666">{html.escape(k)}</div>'
-        f'<div style="font-size:22px;font-weight:600">{html.escape(v)}</div></td>'
-        for k, v in cells
-    )
-    title = f"{unit_name(gap.unit, lang)} · {category_label(fw, r['category'], lang)} · {r['year']}"
-    return (
-        f'<div style="font-family:{CJK_FONT};border:1px solid #ddd;border-radius:6px;padding:8px;margin:4px 0">'
-        f'<div style="font-size:16px;font-weight:600;margin:0 0 4px 8px">{html.escape(title)} '
-        f'<span style="color:{flag_colour};font-size:13px">● {html.escape(flag)}</span></div>'
-        f"<table><tr>{tds}</tr></table></div>"
-    )
+    return {
+        "where": f"{unit_name(gap.unit, lang)} · {category_label(fw, r['category'], lang)} · {r['year']}",
+        "figures": [{"label": k, "value": v} for k, v in figures],
+        "risk": r["risk"],
+        "risk_label": risk_label(r["risk"], lang),
+        "risk_sentence": risk_sentence(r, fw, lang),
+        "findings": findings(gap, fw, lang),
+    }
+
+
+def headline_html(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
+    """The report's first screen: unit, category, year; total, grade, ranks with denominators, the
+    margin to the warning line with the risk level; the findings (template ``headline.html.j2``)."""
+    return template("headline.html.j2").render(**first_screen(gap, fw, lang))
 
 
 def dimension_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     """Grouped bars per dimension: the unit's points, the category mean and the
     category leader, with full marks as a marker (points)."""
     d = gap.dimensions
-    names = axis_dimension_names(fw, lang)
+    names = axis_dimension_names(fw, lang, width=8)  # eight labels side by side on an A4-wide chart: wrapped, not slanted
     x = [names.get(i, i) for i in d["dimension"]]
     fig = go.Figure()
     fig.add_bar(name=text("this_unit", lang), x=x, y=list(d["points"]), marker_color=UNIT_COLOUR)
@@ -218,6 +299,7 @@ def dimension_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
         marker={"symbol": "line-ew-open", "size": 28, "color": "#333", "line": {"width": 3}},
     )
     fig.update_layout(barmode="group", yaxis_title=text("points", lang))
+    fig.update_xaxes(tickangle=0, automargin=True)
     return style_figure(fig, text("dimension_title", lang), height=420)
 
 
@@ -227,8 +309,9 @@ def waterfall_steps(gap: GapLike, fw: Framework, lang: str = "zh") -> pd.DataFra
     Full marks (Σ dimension full marks), minus the points lost in each
     dimension (labels wrapped for the axis), an aggregation step when the base score is not the sum of the
     dimension points (non-arithmetic aggregation), plus the bonus, minus the
-    deductions, a floor step if the total was raised to 0, ending at the
-    unit's total. The relative steps sum exactly to ``total − full marks``.
+    deductions (each only when not zero), a floor step if the total was raised
+    to 0, ending at the unit's total. The relative steps sum exactly to
+    ``total − full marks``.
     """
     d = gap.dimensions
     u = gap.unit
@@ -242,8 +325,10 @@ def waterfall_steps(gap: GapLike, fw: Framework, lang: str = "zh") -> pd.DataFra
         rows.append((text("aggregation", lang), "relative", base - running))
     bonus = float(u.get("bonus", 0.0) or 0.0)
     deduction = float(u.get("deduction", 0.0) or 0.0)
-    rows.append((text("bonus", lang), "relative", bonus))
-    rows.append((text("deduction", lang), "relative", 0.0 - deduction + 0.0))
+    if bonus:  # no empty bars: a bonus or deduction step only when there is one
+        rows.append((text("bonus", lang), "relative", bonus))
+    if deduction:
+        rows.append((text("deduction", lang), "relative", 0.0 - deduction + 0.0))
     total = float(gap.standing.total)
     after = base + bonus - deduction
     if abs(total - after) > 1e-9:
@@ -255,12 +340,13 @@ def waterfall_steps(gap: GapLike, fw: Framework, lang: str = "zh") -> pd.DataFra
 def loss_waterfall(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     """Waterfall from full marks to the unit's total (see :func:`waterfall_steps`)."""
     steps = waterfall_steps(gap, fw, lang)
+    p = fw.publication.decimals
     fig = go.Figure(
         go.Waterfall(
             x=list(steps["label"]),
             y=list(steps["value"]),
             measure=list(steps["measure"]),
-            text=[(f"{v:+.2f}" if v else "0.00") if m == "relative" else f"{v:.2f}" for v, m in zip(steps["value"], steps["measure"])],
+            text=[(f"{v:+.{p}f}" if v else f"{0:.{p}f}") if m == "relative" else f"{v:.{p}f}" for v, m in zip(steps["value"], steps["measure"])],
             textposition="outside",
             decreasing={"marker": {"color": "#e57373"}},
             increasing={"marker": {"color": "#81c784"}},
@@ -269,60 +355,58 @@ def loss_waterfall(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
         )
     )
     full = float(steps["value"].iloc[0])
-    levels = full + steps.loc[steps["measure"] == "relative", "value"].cumsum()
-    low = float(min(levels.min(), steps["value"].iloc[-1])) if len(levels) else full
-    lo = max(0.0, low - 0.25 * (full - low) - 1.0)  # the axis starts near the lowest level, not at 0
-    fig.update_layout(yaxis_title=text("points", lang), yaxis_range=[lo, full + 0.08 * (full - lo)], showlegend=False)
+    # the axis starts at 0: a bar's height is its points, and no gap looks larger than it is
+    fig.update_layout(yaxis_title=text("points", lang), yaxis_range=[0.0, full * 1.1], showlegend=False)
     fig.update_xaxes(tickangle=0, automargin=True)
     return style_figure(fig, text("waterfall_title", lang), height=440)
 
 
-_TABLE_WIDTHS = [1.6, 2.8, 0.7, 0.9, 0.9, 0.9, 1.2, 1.0, 1.1]
+def indicator_table(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
+    """Every indicator as a row of an HTML table (all rows print; the header repeats on each page).
 
-
-def indicator_table(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
-    """Indicator table with a traffic light per indicator (colour = status).
-
-    Columns: dimension, indicator, unit, value, target, attainment (%),
-    points / full marks, rank in category, status. The status cell is filled
-    with :data:`STATUS_COLOURS` of its status.
+    One group row per dimension (its points of full marks), then its
+    indicators: indicator, unit of measure, value, target, attainment (%),
+    points / full marks, rank in category ("r/n"), status (coloured text: met,
+    partial, zero points, missing).
     """
     ind = gap.indicators
+    p = fw.publication.decimals
     dims = dimension_names(fw, lang)
     names = indicator_names(fw, lang)
-    statuses = [str(s) for s in ind["status"]]
     lab = {k: (v[1] if lang == "en" else v[0]) for k, v in STATUS_LABELS.items()}
-    headers = [
-        column_label("dimension", fw, lang), column_label("indicator", fw, lang), column_label("unit", fw, lang),
-        column_label("value", fw, lang), column_label("target", fw, lang), column_label("attainment", fw, lang),
-        f"{column_label('points', fw, lang)} / {column_label('max_points', fw, lang)}",
-        text("rank_in_category", lang), text("status", lang),
-    ]
-    ranks = [
-        "—" if is_nan(r) else f"{int(r)}/{int(n)}" for r, n in zip(ind["rank_category"], ind["n_category"])
-    ]
+    by_id = fw.indicator_by_id
+    rows = []
+    for r in ind.itertuples():
+        if not rows or rows[-1].get("_dimension") != r.dimension:
+            full = float(ind.loc[ind["dimension"] == r.dimension, "max_points"].sum())
+            got = float(ind.loc[ind["dimension"] == r.dimension, "points"].sum())
+            rows.append({"_group": f"{dims.get(r.dimension, r.dimension)}（{got:.{p}f}/{full:g}）" if lang != "en"
+                         else f"{dims.get(r.dimension, r.dimension)} ({got:.{p}f} of {full:g})", "_dimension": r.dimension})
+        rows.append({
+            "_dimension": r.dimension,
+            "indicator": names.get(r.indicator, r.indicator),
+            "unit": by_id[r.indicator].unit_label(lang),
+            "value": r.value,
+            "target": r.target,
+            "attainment": None if r.missing else r.attainment,
+            "points": f"{r.points:.{p}f}/{r.max_points:g}",
+            "rank": None if is_nan(r.rank_category) else int(r.rank_category),
+            "n": int(r.n_category),
+            "status": lab.get(str(r.status), str(r.status)),
+            "_status": str(r.status),
+        })
     columns = [
-        [dims.get(i, i) for i in ind["dimension"]],
-        [names.get(i, i) for i in ind["indicator"]],
-        [str(u) for u in ind["unit"]],
-        [num(v) for v in ind["value"]],
-        [num(v) for v in ind["target"]],
-        ["—" if m else f"{a * 100:.0f}%" for a, m in zip(ind["attainment"], ind["missing"])],
-        [f"{p:.2f} / {mx:.2f}" for p, mx in zip(ind["points"], ind["max_points"])],
-        ranks,
-        [f"● {lab.get(s, s)}" for s in statuses],
+        Column("indicator", column_label("indicator", fw, lang)),
+        Column("unit", column_label("unit", fw, lang)),
+        Column("value", column_label("value", fw, lang), "number"),
+        Column("target", column_label("target", fw, lang), "number"),
+        Column("attainment", column_label("attainment", fw, lang), "share"),
+        Column("points", f"{column_label('points', fw, lang)} / {column_label('max_points', fw, lang)}", "text"),
+        Column("rank", text("rank_in_category", lang), "rank", of="n"),
+        Column("status", text("status", lang)),
     ]
-    white = ["white"] * len(ind)
-    fill = [white] * (len(columns) - 1) + [[STATUS_COLOURS.get(s, "white") for s in statuses]]
-    font_colour = [["#222"] * len(ind)] * (len(columns) - 1) + [["white"] * len(ind)]
-    fig = go.Figure(
-        go.Table(
-            columnwidth=_TABLE_WIDTHS,
-            header={"values": headers, "fill_color": "#eceff1", "align": "left", "font": {"size": 12}},
-            cells={"values": columns, "fill_color": fill, "align": "left", "font": {"color": font_colour, "size": 12}, "height": 24},
-        )
-    )
-    return style_figure(fig, text("table_title", lang), height=table_height(columns, _TABLE_WIDTHS))
+    return table_html(rows, columns, text("table_title", lang), lang,
+                      cell_class=lambda r, c: f"zx-status-{r['_status']}" if c.key == "status" else "")
 
 
 def obstacle_bars(gap: GapLike, fw: Framework, lang: str = "zh", top: int = 10) -> go.Figure:
@@ -333,19 +417,28 @@ def obstacle_bars(gap: GapLike, fw: Framework, lang: str = "zh", top: int = 10) 
     names = indicator_names(fw, lang)
     dims = dimension_names(fw, lang)
     sel = sel.iloc[::-1]  # plotly draws the first bar at the bottom
-    fig = go.Figure(
-        go.Bar(
-            x=[float(v) * 100 for v in sel["obstacle"]],
-            y=[names.get(i, i) for i in sel["indicator"]],
+    order = [names.get(i, i) for i in sel["indicator"]]
+    lab = {k: (v[1] if lang == "en" else v[0]) for k, v in STATUS_LABELS.items()}
+    fig = go.Figure()
+    for status in STATUS_LABELS:  # one trace per status: every colour has its legend entry
+        part = sel[sel["status"] == status]
+        if part.empty:
+            continue
+        fig.add_bar(
+            name=lab[status],
+            x=[float(v) * 100 for v in part["obstacle"]],
+            y=[names.get(i, i) for i in part["indicator"]],
             orientation="h",
-            marker_color=[STATUS_COLOURS.get(s, UNIT_COLOUR) for s in sel["status"]],
-            text=[f"{v * 100:.1f}%" for v in sel["obstacle"]],
+            marker_color=STATUS_COLOURS.get(status, UNIT_COLOUR),
+            text=[f"{v * 100:.1f}%" for v in part["obstacle"]],
             textposition="outside",
-            customdata=[[dims.get(d, d), float(p)] for d, p in zip(sel["dimension"], sel["points_lost"])],
+            cliponaxis=False,
+            customdata=[[dims.get(d, d), float(p)] for d, p in zip(part["dimension"], part["points_lost"])],
             hovertemplate="%{y}<br>%{customdata[0]}<br>" + column_label("points_lost", fw, lang) + " %{customdata[1]:.2f}<extra></extra>",
         )
-    )
-    fig.update_layout(xaxis_title=f"{text('obstacle', lang)} (%)", showlegend=False)
+    top_x = float(sel["obstacle"].max()) * 100 if len(sel) else 1.0
+    fig.update_layout(xaxis_title=f"{text('obstacle', lang)} (%)", xaxis_range=[0, top_x * 1.18], barmode="overlay",
+                      yaxis={"categoryorder": "array", "categoryarray": order, "automargin": True})
     return style_figure(fig, text("obstacle_title", lang), height=140 + 32 * max(len(sel), 1))
 
 
@@ -380,11 +473,15 @@ def path_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
             y=[names.get(i, i) for i in steps["indicator"]],
             orientation="h",
             marker_color=UNIT_COLOUR,
-            text=[f"{num(a)} → {num(b)}  (+{g:.2f})" for a, b, g in zip(steps["value"], steps["new_value"], steps["points_gained"])],
-            textposition="auto",
+            text=[text("path_bar_label", lang, a=format_number(a), b=format_number(b), unit=unit_text(fw.indicator_by_id[i].unit_label(lang), lang),
+                       pts=f"{g:.{fw.publication.decimals}f}")
+                  for i, a, b, g in zip(steps["indicator"], steps["value"], steps["new_value"], steps["points_gained"])],
+            textposition="inside",
+            insidetextanchor="start",
         )
     )
-    fig.update_layout(xaxis_title=f"{text('share_of_gap', lang)} (%)", showlegend=False)
+    fig.update_layout(xaxis_title=f"{text('share_of_gap', lang)} (%)", xaxis_range=[0, 100], showlegend=False)
+    fig.update_yaxes(automargin=True)
     return style_figure(fig, title, height=160 + 36 * len(steps))
 
 
@@ -392,7 +489,7 @@ def year_comparison(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     """Dimension points last year and this year side by side (points); a note
     instead of bars when the unit has no data for last year."""
     d = gap.dimensions
-    names = axis_dimension_names(fw, lang)
+    names = axis_dimension_names(fw, lang, width=8)
     x = [names.get(i, i) for i in d["dimension"]]
     y0, y1 = gap.year - 1, gap.year
     fig = go.Figure()
@@ -404,7 +501,38 @@ def year_comparison(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     fig.add_bar(name=str(y0), x=x, y=list(d["points_last_year"]), marker_color=LAST_YEAR_COLOUR)
     fig.add_bar(name=str(y1), x=x, y=list(d["points"]), marker_color=UNIT_COLOUR)
     fig.update_layout(barmode="group", yaxis_title=text("points", lang))
+    fig.update_xaxes(tickangle=0, automargin=True)
     return style_figure(fig, text("last_year_title", lang, y0=y0, y1=y1), height=400)
+
+
+def indicator_changes_table(gap: GapLike, fw: Framework, lang: str = "zh", top: int = 10) -> str:
+    """The ``top`` indicators whose points changed most since last year, as a reader's HTML table
+    (values with their unit, points at the publication precision, the change signed)."""
+    ind = gap.indicators
+    p = fw.publication.decimals
+    sel = ind[ind["points_last_year"].notna() & (ind["points"] != ind["points_last_year"])].copy()
+    if sel.empty:
+        return ""
+    sel["change_points"] = sel["points"] - sel["points_last_year"]
+    sel = sel.reindex(sel["change_points"].abs().sort_values(ascending=False, kind="stable").index).head(top)
+    names = indicator_names(fw, lang)
+    by_id = fw.indicator_by_id
+    y0, y1 = gap.year - 1, gap.year
+    rows = [
+        {"indicator": names.get(r.indicator, r.indicator), "unit": by_id[r.indicator].unit_label(lang),
+         "v0": r.value_last_year, "v1": r.value, "p0": r.points_last_year, "p1": r.points, "d": r.change_points}
+        for r in sel.itertuples()
+    ]
+    columns = [
+        Column("indicator", column_label("indicator", fw, lang)),
+        Column("unit", column_label("unit", fw, lang)),
+        Column("v0", f"{column_label('value', fw, lang)} {y0}", "number"),
+        Column("v1", f"{column_label('value', fw, lang)} {y1}", "number"),
+        Column("p0", f"{column_label('points', fw, lang)} {y0}", "points", decimals=p),
+        Column("p1", f"{column_label('points', fw, lang)} {y1}", "points", decimals=p),
+        Column("d", text("change_in_points", lang), "signed", decimals=p),
+    ]
+    return table_html(rows, columns, text("changes_title", lang, n=len(rows), y0=y0), lang)
 
 
 def indicator_changes(gap: GapLike, fw: Framework, lang: str = "zh") -> pd.DataFrame:

@@ -31,7 +31,15 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+{{ resources.zhenxing_css }}
+</style>
+{%- endblock html_head_css -%}
 """
+
+#: The reports' own stylesheet (screen and A4 print), after nbconvert's.
+DOCUMENT_CSS = Path(__file__).with_name("static") / "document.css"
 
 _EXPORTERS: dict[str, object] = {}
 
@@ -134,11 +142,16 @@ def _share_head_css(text: str, shared_css: str) -> str:
     return "".join(out)
 
 
+def _resources() -> dict:
+    """Extra resources for the template: the reports' own CSS."""
+    return {"zhenxing_css": DOCUMENT_CSS.read_text(encoding="utf-8")}
+
+
 def report_css(lang: str = "zh") -> str:
     """The CSS nbconvert's template puts in every page's ``<head>`` (shared as ``report.css``)."""
     import nbformat
 
-    body, _ = _exporter(lang).from_notebook_node(nbformat.v4.new_notebook())
+    body, _ = _exporter(lang).from_notebook_node(nbformat.v4.new_notebook(), resources=_resources())
     return _head_css(body)[0]
 
 
@@ -158,7 +171,7 @@ def render_html(nb, title: str, lang: str = "zh", shared_css: str | None = None)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = _exporter(lang).from_notebook_node(nb)
+    body, _ = _exporter(lang).from_notebook_node(nb, resources=_resources())
     if shared_css:
         body = _share_head_css(body, shared_css)
     return make_offline(body)

@@ -26,6 +26,7 @@ notebook``): the name leaves IPython's ``display`` alone, and this is not
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ from ..framework import Framework
 from ..labels import LANGS
 from .city_overview import city_headline_html, city_headline_text, city_record
 from .county import GapLike, headline_html, headline_record, headline_text
-from .schedule import schedule_bars, schedule_record, schedule_summary, schedule_table_figure
+from .schedule import schedule_bars, schedule_record, schedule_summary, schedule_table_html
 from .simulation_record import simulation_summary
+from .text import text
 
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
@@ -61,6 +63,7 @@ class ReportState:
     plotly_js: str = "embed"
     prefix: str = "zx"
     shown: int = 0
+    lang: str = "zh"
 
     def include_plotlyjs(self) -> bool | str:
         """The ``include_plotlyjs`` argument for the next figure (loads plotly.js once)."""
@@ -103,7 +106,7 @@ def start_report(plotly_js: str = "embed", prefix: str = "zx", lang: str | None 
     global _state
     if lang is not None and lang not in LANGS:
         raise ValueError(f"lang={lang!r}: expected one of {', '.join(LANGS)}")
-    _state = ReportState(plotly_js=_check_plotly_js(plotly_js), prefix=prefix)
+    _state = ReportState(plotly_js=_check_plotly_js(plotly_js), prefix=prefix, lang=lang or "zh")
     return _state
 
 
@@ -116,10 +119,14 @@ def figure_bundle(fig: go.Figure, state: ReportState | None = None) -> dict[str,
     """
     state = state if state is not None else _state
     div_id = state.next_div_id()
-    html_div = fig.to_html(full_html=False, include_plotlyjs=state.include_plotlyjs(), div_id=div_id)
+    # no toolbar (nothing to click on paper), and a sentence in place of the chart when plotly.js cannot load
+    # (the report's folder is missing): the CSS hides it once plotly has drawn the chart
+    html_div = fig.to_html(full_html=False, include_plotlyjs=state.include_plotlyjs(), div_id=div_id,
+                           config={"displayModeBar": False, "responsive": False})
+    fallback = html.escape(text("chart_needs_plotly", state.lang))
     bundle = {
         PLOTLY_MIMETYPE: json.loads(fig.to_json()),
-        "text/html": html_div,
+        "text/html": f'<div class="zx-chart"><p class="zx-chart-fallback">{fallback}</p>{html_div}</div>',
         "text/plain": f"<figure {div_id}: {fig.layout.title.text or ''}>",
     }
     state.shown += 1
@@ -153,8 +160,9 @@ def display_headline(record: Mapping[str, Any], plain: str, html_text: str) -> N
 
 
 def show_html(html_text: str, plain: str = "") -> None:
-    """Display an HTML fragment (a table from :func:`zhenxing.report.tables.table_html`, a card)."""
-    _display({"text/html": html_text, "text/plain": plain or "<html>"})
+    """Display an HTML fragment (a table from :func:`zhenxing.report.tables.table_html`, a card); nothing when empty."""
+    if html_text:
+        _display({"text/html": html_text, "text/plain": plain or "<html>"})
 
 
 def markdown(md: str) -> None:
@@ -176,10 +184,11 @@ def show_headline(gap: GapLike, fw: Framework, lang: str = "zh") -> dict[str, An
     return record
 
 
-def show_city_headline(cities: pd.DataFrame, units: pd.DataFrame, city: str, lang: str = "zh") -> dict[str, Any]:
-    """Display the city's headline (text, HTML card, JSON record) and return the record."""
+def show_city_headline(cities: pd.DataFrame, units: pd.DataFrame, city: str, lang: str = "zh", decimals: int = 2) -> dict[str, Any]:
+    """Display the city's headline (text, HTML card, JSON record) and return the record;
+    scores at ``decimals`` (the framework's publication precision)."""
     record = city_record(cities, units, city)
-    display_headline(record, city_headline_text(record, lang), city_headline_html(record, lang))
+    display_headline(record, city_headline_text(record, lang), city_headline_html(record, lang, decimals))
     return record
 
 
@@ -194,11 +203,11 @@ def show_schedule(gap: GapLike, table: pd.DataFrame, fw: Framework, lang: str = 
     """Display the schedule section: :func:`schedule_summary` (Markdown) with
     :func:`schedule_record` as JSON under :data:`SCHEDULE_MIMETYPE` (read by tests
     and batch tools), then, when the unit has year-to-date rows, the table
-    (:func:`schedule_table_figure`) and the chart (:func:`schedule_bars`). Returns the record."""
+    (:func:`schedule_table_html`) and the chart (:func:`schedule_bars`). Returns the record."""
     record = schedule_record(gap, table)
     md = schedule_summary(record, fw, lang)
     _display({"text/markdown": md, "text/plain": md, SCHEDULE_MIMETYPE: record})
     if record["rows"]:
-        show(schedule_table_figure(table, fw, lang))
+        show_html(schedule_table_html(table, fw, lang))
         show(schedule_bars(table, fw, lang))
     return record

@@ -3,7 +3,7 @@
 The builders read the DataFrame of :func:`zhenxing.gap.schedule_table` (indicator,
 month, baseline, target, ytd, expected, progress, calendar, status) and compute
 nothing of their own: progress and the calendar share are the library's
-(shares, shown in per cent), the statuses its 'ahead' | 'behind' | 'met' | 'unknown'.
+(shares, shown in per cent), the statuses its 'ahead' | 'on_time' | 'behind' | 'met' | 'unknown'.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import plotly.graph_objects as go
 from ..framework import Framework
 from ..labels import column_label
 from .county import GapLike
-from .style import SCHEDULE_COLOURS, UNIT_COLOUR, style_figure, table_height
-from .text import SCHEDULE_LABELS, indicator_names, is_nan, num, text, wrap
+from .style import SCHEDULE_COLOURS, UNIT_COLOUR, style_figure
+from .tables import Column, table_html
+from .text import SCHEDULE_LABELS, indicator_names, is_nan, text, wrap
 
 
-SCHEDULE_STATUS_ORDER = ("ahead", "behind", "met", "unknown")
+SCHEDULE_STATUS_ORDER = ("ahead", "on_time", "behind", "met", "unknown")
 
 SCHEDULE_COLUMNS = ("indicator", "month", "baseline", "target", "ytd", "expected", "progress", "calendar", "status")
 """Columns of :func:`zhenxing.gap.schedule_table`, the rows of :func:`schedule_record`."""
@@ -93,14 +94,16 @@ def schedule_summary(record: Mapping[str, Any], fw: Framework, lang: str = "zh")
     behind = [names.get(r["indicator"], r["indicator"]) for r in rows if r["status"] == "behind"]
     if en:
         when = f"By month {rows[0]['month']} (calendar {rows[0]['calendar'] * 100:.0f} %)" if len(months) == 1 else "By the latest month reported"
-        s = (f"**{when}**, of {len(rows)} indicators reported during the year {c['ahead']} are ahead of schedule, "
+        on_time = f", {c['on_time']} on schedule" if c.get("on_time") else ""
+        s = (f"**{when}**, of {len(rows)} indicators reported during the year {c['ahead']} are ahead of schedule{on_time}, "
              f"{c['behind']} behind and {c['met']} at target already")
         s += f"; {c['unknown']} have no value last year to measure from." if c["unknown"] else "."
         if behind:
             s += f" Behind schedule: {', '.join(behind)}."
     else:
         when = f"截至 {rows[0]['month']} 月（序时进度 {rows[0]['calendar'] * 100:.0f}%）" if len(months) == 1 else "截至各指标最新月份"
-        s = (f"**{when}**，年内报送的 {len(rows)} 项指标中，{c['ahead']} 项快于序时进度，"
+        on_time = f"，{c['on_time']} 项与序时进度持平" if c.get("on_time") else ""
+        s = (f"**{when}**，年内报送的 {len(rows)} 项指标中，{c['ahead']} 项快于序时进度{on_time}，"
              f"{c['behind']} 项慢于序时进度，{c['met']} 项已达到目标值")
         s += f"，{c['unknown']} 项缺上年值、无法判断。" if c["unknown"] else "。"
         if behind:
@@ -108,11 +111,8 @@ def schedule_summary(record: Mapping[str, Any], fw: Framework, lang: str = "zh")
     return s
 
 
-_SCHEDULE_WIDTHS = [2.6, 0.5, 0.55, 0.95, 0.95, 0.95, 1.0, 0.8, 0.8, 1.6]
-
-
-def schedule_table_figure(table: pd.DataFrame, fw: Framework, lang: str = "zh") -> go.Figure:
-    """The schedule table with a coloured status cell per indicator (:data:`SCHEDULE_COLOURS`).
+def schedule_table_html(table: pd.DataFrame, fw: Framework, lang: str = "zh") -> str:
+    """The schedule table as a reader's HTML table, the status in its colour.
 
     Columns: indicator, unit, month, last year's value, target, year-to-date
     value, value expected by the calendar, progress (share of the way from last
@@ -120,36 +120,23 @@ def schedule_table_figure(table: pd.DataFrame, fw: Framework, lang: str = "zh") 
     calendar share (month / 12, per cent), status.
     """
     names = indicator_names(fw, lang)
-    units = {i.id: i.unit for i in fw.indicators}
-    statuses = [str(s) for s in table["status"]]
-    headers = [
-        column_label("indicator", fw, lang), column_label("unit", fw, lang), text("sched_month", lang),
-        text("sched_baseline", lang), column_label("target", fw, lang), text("sched_ytd", lang),
-        text("sched_expected", lang), text("sched_progress", lang), text("sched_calendar", lang), text("status", lang),
+    by_id = fw.indicator_by_id
+    rows = [
+        {"indicator": names.get(r.indicator, r.indicator), "unit": by_id[r.indicator].unit_label(lang), "month": int(r.month),
+         "baseline": r.baseline, "target": r.target, "ytd": r.ytd, "expected": r.expected,
+         "progress": _progress_text(r.progress, str(r.status)), "calendar": _pct_share(r.calendar),
+         "status": _schedule_label(str(r.status), lang), "_status": str(r.status)}
+        for r in table.itertuples()
     ]
     columns = [
-        [names.get(i, i) for i in table["indicator"]],
-        [str(units.get(i, "")) for i in table["indicator"]],
-        [str(int(m)) for m in table["month"]],
-        [num(v) for v in table["baseline"]],
-        [num(v) for v in table["target"]],
-        [num(v) for v in table["ytd"]],
-        [num(v) for v in table["expected"]],
-        [_progress_text(p, s) for p, s in zip(table["progress"], statuses)],
-        [_pct_share(v) for v in table["calendar"]],
-        [f"● {_schedule_label(s, lang)}" for s in statuses],
+        Column("indicator", column_label("indicator", fw, lang)), Column("unit", column_label("unit", fw, lang)),
+        Column("month", text("sched_month", lang), "int"), Column("baseline", text("sched_baseline", lang), "number"),
+        Column("target", column_label("target", fw, lang), "number"), Column("ytd", text("sched_ytd", lang), "number"),
+        Column("expected", text("sched_expected", lang), "number"), Column("progress", text("sched_progress", lang)),
+        Column("calendar", text("sched_calendar", lang)), Column("status", text("status", lang)),
     ]
-    n = len(table)
-    fill = [["white"] * n] * (len(columns) - 1) + [[SCHEDULE_COLOURS.get(s, "white") for s in statuses]]
-    font_colour = [["#222"] * n] * (len(columns) - 1) + [["white"] * n]
-    fig = go.Figure(
-        go.Table(
-            columnwidth=_SCHEDULE_WIDTHS,
-            header={"values": headers, "fill_color": "#eceff1", "align": "left", "font": {"size": 12}},
-            cells={"values": columns, "fill_color": fill, "align": "left", "font": {"color": font_colour, "size": 12}, "height": 24},
-        )
-    )
-    return style_figure(fig, text("sched_table_title", lang), height=table_height(columns, _SCHEDULE_WIDTHS))
+    return table_html(rows, columns, text("sched_table_title", lang), lang,
+                      cell_class=lambda r, c: f"zx-sched-{r['_status']}" if c.key == "status" else "")
 
 
 def schedule_bar_values(table: pd.DataFrame) -> list[float]:

@@ -4,7 +4,7 @@ One place for what the figures look like: status colours (met, partial, zero,
 missing), the category palette, the highlight and muted colours of the home
 city and the others, the colours of the simulation and schedule figures, and
 :func:`style_figure`, which every builder applies last (title, font, margins,
-legend). :func:`table_height` sizes a plotly Table so that no row scrolls.
+legend, the fixed A4-printable width). Tables are HTML (:mod:`.tables`), not plotly.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ CHANGE_SCALE = [[0.0, WARNING], [0.5, "#ffffff"], [1.0, STATUS_COLOURS["met"]]]
 """Diverging colours of rank changes: red = falls, white = unchanged, green = rises."""
 
 SCHEDULE_COLOURS: dict[str, str] = {
-    "ahead": "#00897b",  # teal: at or ahead of the calendar
+    "ahead": "#00897b",  # teal: ahead of the calendar
+    "on_time": "#80cbc4",  # light teal: on the calendar, as shown
     "behind": WARNING,  # red: behind the calendar
     "met": STATUS_COLOURS["met"],  # green: the year-to-date value meets the target already
     "unknown": STATUS_COLOURS["missing"],  # grey: no value last year to measure the way from
@@ -62,43 +63,22 @@ def category_colours(fw: Framework) -> dict[str, str]:
     return {c.id: CATEGORY_PALETTE[k % len(CATEGORY_PALETTE)] for k, c in enumerate(fw.categories)}
 
 
+#: Width of every report figure in CSS pixels: the printable width of an A4 page with 14 mm margins
+#: (182 mm at 96 px per inch is 688 px), so that a chart looks the same on screen and on paper.
+FIGURE_WIDTH = 680
+
+
 def style_figure(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
+    """The common look of a report figure: title, CJK font, white template, fixed A4-printable width."""
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top"},
         font={"family": CJK_FONT, "size": 13},
         template="plotly_white",
+        width=FIGURE_WIDTH,
+        autosize=False,
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "right", "x": 1.0},
     )
     if height is not None:
         fig.update_layout(height=height)
     return fig
-
-
-def _text_px(text_: str) -> float:
-    """Rough width in pixels of ``text_`` at font size 12 (CJK characters are wider)."""
-    return sum(12.5 if "\u2e80" <= ch <= "\uffef" else 6.8 for ch in text_)
-
-
-def table_height(columns: list[list[str]], widths: list[float], page: float = 960.0) -> int:
-    """Pixel height that shows every row of a plotly Table without scrolling.
-
-    plotly wraps cell text at spaces only, so each cell's lines are counted by
-    a greedy word wrap at the column's width (rough font metrics).
-    """
-    col_px = [page * w / sum(widths) - 16 for w in widths]  # minus cell padding
-
-    def lines(cell: str, px: float) -> int:
-        count, used = 1, 0.0
-        for word in str(cell).split(" "):
-            w = _text_px(word)
-            if used and used + 6.8 + w > px:
-                count, used = count + 1, w
-            else:
-                used += (6.8 if used else 0.0) + w
-        return count
-
-    total = 0
-    for r in range(len(columns[0]) if columns else 0):
-        total += 8 + 17 * max(lines(col[r], px) for col, px in zip(columns, col_px))
-    return int(total + 190)

@@ -106,6 +106,11 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def template(name: str) -> jinja2.Template:
+    """A report template from ``zhenxing/report/templates/`` (HTML-escaping on)."""
+    return _environment().get_template(name)
+
+
 def table_html(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[Column],
@@ -118,17 +123,22 @@ def table_html(
 ) -> str:
     """An HTML table of ``rows`` (mappings, e.g. ``df.to_dict("records")``) under ``columns``.
 
-    ``row_class`` / ``cell_class`` add CSS classes (a flagged unit, a status);
-    ``note`` is a line below the table (a source, a definition).
+    A row with a ``_group`` key is a heading across the table (a dimension
+    above its indicators). ``row_class`` / ``cell_class`` add CSS classes (a
+    flagged unit, a status); ``note`` is a line below the table (a source, a
+    definition).
     """
     heads = [{"header": c.header + (f"（{c.unit}）" if c.unit and lang != "en" else f" ({c.unit})" if c.unit else ""), "css": c.css}
              for c in columns]
     body = []
     for r in rows:
+        if r.get("_group"):  # a group heading across the table (e.g. a dimension)
+            body.append({"group": str(r["_group"]), "cells": [], "css": ""})
+            continue
         cells = []
         for c in columns:
             extra = cell_class(r, c) if cell_class else ""
             cells.append({"text": format_cell(r.get(c.key), c, lang, r.get(c.of) if c.of else None),
                           "css": f"{c.css} {extra}".strip()})
         body.append({"cells": cells, "css": row_class(r) if row_class else ""})
-    return _environment().get_template("table.html.j2").render(caption=caption, columns=heads, rows=body, note=note, wide=wide)
+    return template("table.html.j2").render(caption=caption, columns=heads, rows=body, note=note, wide=wide)

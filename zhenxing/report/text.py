@@ -34,6 +34,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 
 SCHEDULE_LABELS: dict[str, tuple[str, str]] = {
     "ahead": ("快于序时进度", "ahead of schedule"),
+    "on_time": ("与序时进度持平", "on schedule"),
     "behind": ("慢于序时进度", "behind schedule"),
     "met": ("已达目标", "target met"),
     "unknown": ("无上年值", "no value last year"),
@@ -52,8 +53,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "aggregation": ("汇总方法调整", "Aggregation effect"),
     "floor": ("不低于0分", "Floor at 0"),
     "total": ("总分", "Total"),
-    "table_title": ("指标明细（绿=达标，黄=部分达标，红=零分，灰=缺失）",
-                    "Indicators (green = target met, amber = partial, red = zero points, grey = missing)"),
+    "table_title": ("全部指标明细", "Every indicator"),
     "status": ("状态", "Status"),
     "rank_in_category": ("类别内排名", "Rank in category"),
     "obstacle_title": ("主要障碍指标（障碍度）", "Main obstacles (obstacle degree)"),
@@ -74,6 +74,59 @@ _TEXT: dict[str, tuple[str, str]] = {
     "warning_talk": ("约谈", "warning talk"),
     "last_city": ("末位", "last"),
     "score": ("得分", "Score"),
+    # the county report's first screen
+    "margin_to_line": ("距约谈线（分）", "Margin to the line"),
+    "risk_flagged": ("处于本类别末 {k} 位，将被约谈：需增加 {pts} 分以上才能走出约谈区。",
+                     "In the bottom {k} of its category (warning talk): it needs more than {pts} points to leave the zone."),
+    "risk_flagged_no_exit": ("处于本类别末 {k} 位，将被约谈；本类别单位数不超过约谈名额。",
+                             "In the bottom {k} of its category (warning talk); the category has no more units than the quota."),
+    "risk_close": ("高出约谈线 {pts} 分，本类别只有 {below} 个单位排在其后：稍有下滑即进入约谈区。",
+                   "{pts} points above the warning line, with only {below} units of its category below it: a small slip enters the zone."),
+    "risk_safe": ("高出约谈线 {pts} 分，本类别有 {below} 个单位排在其后。",
+                  "{pts} points above the warning line, with {below} units of its category below it."),
+    "dim_loss_item": ("{name}（{pts}/{full}，失 {lost} 分）", "{name} ({pts} of {full}, {lost} lost)"),
+    "finding_dimensions": ("失分最多的维度：{items}。", "Most points are lost in {items}."),
+    "finding_obstacles": ("障碍度最高的指标：{items}。", "The largest obstacles (share of all points lost): {items}."),
+    "raise": ("提高到", "raise to"),
+    "lower": ("降低到", "lower to"),
+    "path_step": ("{name}从 {a}{unit} {verb} {b}{unit}", "{name}: {verb} {b}{unit} from {a}{unit}"),
+    "path_more": ("等 {n} 项", " and {n} more"),
+    "finding_path_leave_bottom": ("走出约谈区的最省路径：{steps}（共增加 {pts} 分）。",
+                                  "Cheapest way out of the warning-talk zone: {steps} (+{pts} points in all)."),
+    "finding_path_pass_next": ("超过前一名的最省路径：{steps}（共增加 {pts} 分）。",
+                               "Cheapest way past the unit above: {steps} (+{pts} points in all)."),
+    "finding_path_infeasible": ("即使 {steps} 全部达到目标值，也只能增加 {pts} 分，不足以改变名次。",
+                                "Even meeting every target ({steps}) adds only {pts} points: not enough to move."),
+    "path_bar_label": ("{a}{unit} → {b}{unit}（+{pts} 分）", "{a}{unit} → {b}{unit} (+{pts} points)"),
+    "change_in_points": ("得分变化", "Change in points"),
+    "changes_title": ("与 {y0} 年相比得分变化最大的 {n} 个指标", "The {n} indicators whose points changed most since {y0}"),
+    # the city overview
+    "city_units_table_title": ("{city}各县（市、区）：按距约谈线由近到远排列", "Units of {city}, closest to the warning line first"),
+    "home_city": ("本市", "home city"),
+    "other_cities": ("其他市", "other cities"),
+    "last_city_legend": ("末位市（约谈）", "last city (warning talk)"),
+    "home_units": ("本市单位", "units of the home city"),
+    "other_units": ("其他单位", "other units"),
+    "in_zone": ("约谈区内", "in the warning-talk zone"),
+    "warning_line": ("约谈线", "warning line"),
+    "category_league_title": ("{category}排名（{n} 个单位）", "{category}: league of {n} units"),
+    "city_rank": ("全省排名", "Rank in the province"),
+    "margin_to_last": ("高出末位市（分）", "Above the last city"),
+    "n_units": ("考核单位数", "Units assessed"),
+    "city_last": ("本市为全省末位市，将被约谈。", "The city is last in the province and will be summoned for a warning talk."),
+    "city_not_last": ("高出全省末位市 {pts} 分。", "{pts} points above the province's last city."),
+    "city_unit_flagged": ("{name}：处于本类别约谈区（第 {r}/{n} 位），需增加 {pts} 分以上走出。",
+                          "{name}: in its category's warning-talk zone (rank {r}/{n})."),
+    "city_unit_close": ("{name}：接近约谈线（第 {r}/{n} 位，高出 {pts} 分）。", "{name}: close to the warning line (rank {r}/{n}, {pts} points above it)."),
+    "city_no_unit_at_risk": ("本市没有单位处于或接近约谈区。", "No unit of the city is in or close to the warning-talk zone."),
+    "city_risk_flagged": ("有单位将被约谈", "units summoned"),
+    "city_risk_close": ("有单位接近约谈线", "units close to the line"),
+    "city_risk_safe": ("无约谈风险", "no warning-talk risk"),
+    # the report page
+    "chart_needs_plotly": ("此处的图表需要与本报告同一文件夹中的 plotly.min.js 才能显示。单独发送报告时，请发送 PDF 版，"
+                           "或用 zhenxing reports --standalone 生成独立文件。本页的文字和表格不受影响。",
+                           "This chart needs plotly.min.js from the report's folder. To send a report on its own, send its PDF, "
+                           "or make self-contained files with zhenxing reports --standalone. The text and tables of this page are complete."),
 }
 
 # the ranking simulation (simulation, scenario_figures, sensitivity_figures)
@@ -153,6 +206,8 @@ def wrap(label: str, width: int = 16) -> str:
     ``<br>``: at spaces, or between characters for text without spaces (a
     Chinese character counts two columns)."""
     if " " not in label:
+        if not any("\u2e80" <= ch <= "\uffef" for ch in label):
+            return label  # one word without CJK characters: not cut in the middle
         lines, cur, used = [], "", 0
         for ch in label:
             w = 2 if "\u2e80" <= ch <= "\uffef" else 1
