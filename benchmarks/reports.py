@@ -10,6 +10,12 @@ order), with the same parameters, in the same run:
 * **reference**: a sequential loop of ``papermill <nb> <out> -p ...`` and
   ``jupyter nbconvert --to html --no-input <out>`` per unit.
 
+Then, on zhenxing's side only, the same reports are printed to PDF
+(``run_reports(..., pdf=True)`` on the finished folder: the HTML is unchanged
+and skipped, so only printing is timed; headless Chromium, one browser per
+job): the wall time, the time per report, pages and size per PDF. Without
+Chromium this part is left out, with a note.
+
 Each side runs in its own child process so that its peak memory
 (``resource.getrusage``: the driver process, and the largest of its children,
 i.e. the worker processes and kernels) is its own. Prints both times, the time
@@ -68,7 +74,15 @@ def part_ours(units: list[str], out: Path, jobs: int) -> dict:
     s = run_reports(FRAMEWORK, REGISTER, VALUES, year=YEAR, city=None, all_units=True, units=units, overview=False,
                     out=out, jobs=jobs, force=True, progress=False)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "ok": s.n_ok, "failed": s.n_failed, "run_dir": str(s.run_dir), **rusage()}
+    res = {"seconds": seconds, "ok": s.n_ok, "failed": s.n_failed, "run_dir": str(s.run_dir), **rusage()}
+    from zhenxing.report.pdf import find_browser
+
+    if find_browser():  # the PDFs of the same reports: the HTML is unchanged (skipped), only printing is timed
+        t0 = time.perf_counter()
+        p = run_reports(FRAMEWORK, REGISTER, VALUES, year=YEAR, city=None, all_units=True, units=units, overview=False,
+                        out=out, jobs=jobs, pdf=True, progress=False)
+        res["pdf"] = {"seconds": time.perf_counter() - t0, "printed": [(x.key, x.seconds, x.pages, x.size, x.error) for x in p.printed]}
+    return res
 
 
 def part_reference(units: list[str], out: Path) -> dict:
@@ -155,11 +169,27 @@ def main() -> None:
     print(f"{'folder size (MB)':28s}{folder_mb(run_dir):>18.1f}{folder_mb(Path(ref['run_dir'])):>28.1f}")
     print(f"{'  of which HTML (MB)':28s}{folder_mb(run_dir, '*.html'):>18.1f}{folder_mb(Path(ref['run_dir']), '*.html'):>28.1f}")
     print(f"{'one report HTML (kB)':28s}{one.stat().st_size / 1e3:>18.0f}{ref_one.stat().st_size / 1e3 if ref_one.exists() else 0:>28.0f}")
+    pdf = ours.get("pdf")
+    if pdf:
+        done = [x for x in pdf["printed"] if not x[4]]
+        print()
+        print(f"PDF (headless Chromium, {args.jobs} browser(s)): {len(done)} printed, {len(pdf['printed']) - len(done)} failed, "
+              f"wall {pdf['seconds']:.1f} s, {pdf['seconds'] / max(1, len(pdf['printed'])):.2f} s per report")
+        if done:
+            secs = [x[1] for x in done]
+            print(f"  per report (one browser tab): mean {sum(secs) / len(secs):.2f} s, max {max(secs):.2f} s; "
+                  f"pages {min(x[2] for x in done)}-{max(x[2] for x in done)}; "
+                  f"size {min(x[3] for x in done) / 1e3:.0f}-{max(x[3] for x in done) / 1e3:.0f} kB")
+            for key, sec, pages, size, _ in done[:3]:
+                print(f"  {key}.pdf: {sec:.2f} s, {pages} pages, {size / 1e3:.0f} kB")
+    else:
+        print()
+        print("PDF: not measured (no Chromium found: apt-get install chromium, or set ZHENXING_BROWSER)")
     print()
     print(f"speed-up: {ref['seconds'] / ours['seconds']:.2f}x ({args.jobs} jobs against a sequential loop)")
     if ours["failed"] or ref["failed"]:
         print(f"WARNING: failed reports (zhenxing {ours['failed']}, reference {ref['failed']}): the times are not comparable")
-    print(f"zhenxing's folder: {len(list(run_dir.glob('*.html'))) - 1} reports + index.html, one plotly.min.js "
+    print(f"zhenxing's folder: {len(list(run_dir.glob('*.html'))) - 1} reports (+ {len(list(run_dir.glob('*.pdf')))} PDFs) + index.html, one plotly.min.js "
           f"({(run_dir / 'plotly.min.js').stat().st_size / 1e6:.1f} MB) and one report.css "
           f"({(run_dir / 'report.css').stat().st_size / 1e3:.0f} kB), executed notebooks in notebooks/")
     print("(the reference's HTML loads require.js from a CDN and needs plotly.min.js beside it: not offline)")

@@ -1,16 +1,30 @@
-"""Real-browser check: headless Chromium opens generated reports and the index from disk.
+"""Real-browser check: headless Chromium opens generated reports and the index from disk, and prints them.
 
-Each page is loaded from ``file://`` through the Chrome DevTools protocol (a
-small websocket client): the test fails on any uncaught JavaScript error,
-``console.error``, browser error log entry (such as a script that cannot be
-loaded) or any request that is not to a local file. It checks that every
-plotly chart was drawn (an ``<svg class="main-svg">`` in each chart's div after
-the scripts ran), that the Chinese text is there, and saves a screenshot in the
-test's temporary folder. Without the websocket client it falls back to
-``--dump-dom`` and ``--screenshot`` with the console on stderr.
+Each page is loaded from ``file://`` through the Chrome DevTools protocol (the
+client of :mod:`zhenxing.report.pdf`): the test fails on any uncaught
+JavaScript error, ``console.error``, browser error log entry (such as a script
+that cannot be loaded) or any request that is not to a local file. It checks
+that every plotly chart was drawn (an ``<svg class="main-svg">`` in each
+chart's div after the scripts ran), that the Chinese text is there, and saves a
+screenshot in the test's temporary folder.
 
-Without Chromium the tests are skipped, except under CI (``CI=true``), where a
-missing browser is a failure (``.ci/run`` installs the Debian package).
+For the county report, the city overview and the simulation page (one run with
+``pdf=True``, shared by the module) it also checks what a reader gets:
+
+* in print emulation (``Emulation.setEmulatedMedia`` print, a viewport as wide
+  as the printable A4 width, :data:`~zhenxing.report.pdf.PRINT_WIDTH_PX` =
+  794 px minus 15 mm margins) no visible element reaches past that width;
+* no notebook or papermill instructions in the text;
+* the county report's PDF text (``pdftotext``) names every indicator of the
+  framework (37 in the demo);
+* the risk level and the margin to the warning line on the county report's
+  first screen (the top 900 px at 1400 px wide);
+* the number of A4 pages of each PDF (``pdfinfo``): county report <= 6, city
+  overview <= 6, simulation page <= 8.
+
+Without Chromium (or pdftotext/pdfinfo, or the Noto CJK fonts) the tests are
+skipped, except under CI (``CI=true``), where a missing one is a failure
+(``.ci/run`` installs the Debian packages chromium, poppler-utils and fonts-noto-cjk).
 """
 
 from __future__ import annotations
@@ -21,7 +35,6 @@ import re
 import shutil
 import struct
 import subprocess
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -30,6 +43,7 @@ from pathlib import Path
 import pytest
 
 from zhenxing.report.batch import run_reports
+from zhenxing.report.pdf import FLAGS, PRINT_WIDTH_PX, Browser, DevTools, find_browser, launch
 
 from .conftest import ROOT
 
@@ -37,23 +51,6 @@ NOTEBOOKS = ROOT / "notebooks"
 FRAMEWORK = ROOT / "params" / "framework.yaml"
 REGISTER = ROOT / "data" / "raw" / "demo_register_synthetic.csv"
 VALUES = ROOT / "data" / "raw" / "demo_values_synthetic.csv"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-default-apps",
-    "--mute-audio",
-    "--hide-scrollbars",
-    "--window-size=1280,1800",
-]
 LOCAL = ("file:", "data:", "blob:", "about:", "chrome-error:")
 
 pytestmark = pytest.mark.skipif(
@@ -61,25 +58,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def find_browser() -> str | None:
-    if os.environ.get("ZHENXING_BROWSER"):
-        return os.environ["ZHENXING_BROWSER"]
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+def _cjk_fonts() -> bool:
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return any(Path("/usr/share/fonts").rglob("NotoSansCJK*"))
+    return "Noto Sans CJK" in out or "Noto Serif CJK" in out
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = find_browser()
-    if path is None:
+    missing = [] if path else ["chromium (no Chromium found; or set ZHENXING_BROWSER)"]
+    missing += [f"poppler-utils ({tool} not found)" for tool in ("pdftotext", "pdfinfo") if shutil.which(tool) is None]
+    if not _cjk_fonts():
+        missing.append("fonts-noto-cjk (no Noto CJK font)")
+    if missing:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but no Chromium found (install the Debian package 'chromium'; .ci/run does)")
-        pytest.skip("no Chromium found (apt-get install chromium, or set ZHENXING_BROWSER); CI=true makes this a failure")
+            pytest.fail(f"CI=true but missing: {'; '.join(missing)} (apt-get install chromium poppler-utils fonts-noto-cjk; .ci/run does)")
+        pytest.skip(f"missing: {'; '.join(missing)} (apt-get install chromium poppler-utils fonts-noto-cjk); CI=true makes this a failure")
     return path
 
 
@@ -99,71 +96,8 @@ class Page:
     style: dict = field(default_factory=dict)  # computed styles (DevTools only)
 
 
-class DevTools:
-    """Just enough of the Chrome DevTools protocol: commands and the events seen meanwhile."""
-
-    def __init__(self, ws_url: str):
-        import websocket
-
-        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
-        self.n = 0
-        self.events: list[dict] = []
-
-    def _recv(self) -> dict:
-        return json.loads(self.ws.recv())
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self.n += 1
-        msg = {"id": self.n, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        self.ws.send(json.dumps(msg))
-        while True:
-            data = self._recv()
-            if data.get("id") == self.n:
-                if "error" in data:
-                    raise RuntimeError(f"{method}: {data['error']}")
-                return data.get("result", {})
-            self.events.append(data)
-
-    def wait_event(self, method: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        if any(e.get("method") == method for e in self.events):
-            return True
-        while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                data = self._recv()
-            except Exception:  # noqa: BLE001 - a timeout
-                return False
-            self.events.append(data)
-            if data.get("method") == method:
-                return True
-        return False
-
-    def close(self) -> None:
-        self.ws.close()
-
-
 def _launch(browser: str, profile: Path, extra: list[str]) -> tuple[subprocess.Popen, str, list[str]]:
-    proc = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    found: list[str] = []
-    ready = threading.Event()
-
-    def drain() -> None:
-        for line in proc.stderr:
-            lines.append(line.rstrip())
-            m = re.search(r"DevTools listening on (ws://\S+)", line)
-            if m:
-                found.append(m.group(1))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    ready.wait(60)
-    return proc, (found[0] if found else ""), lines
+    return launch(browser, profile, [*extra, "--window-size=1280,1800"])
 
 
 STYLE_JS = """(() => { const px = el => el ? parseFloat(getComputedStyle(el).fontSize) : null;
@@ -175,7 +109,7 @@ CHART_JS = """(() => { const divs = Array.from(document.querySelectorAll('.plotl
 
 
 def open_with_devtools(browser: str, url: str, tmp: Path, name: str) -> Page:
-    proc, ws_url, stderr = _launch(browser, tmp / f"profile-{name}", ["--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"])
+    proc, ws_url, stderr = _launch(browser, tmp / f"profile-{name}", [])
     try:
         assert ws_url, "Chromium did not open the DevTools port:\n" + "\n".join(stderr[-20:])
         cdp = DevTools(ws_url)
@@ -277,10 +211,10 @@ def assert_clean(page: Page, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """One shared-plotly run (a unit, the city overview, the index) and one standalone report."""
+    """One shared-plotly run with PDFs (a unit, the city overview, the simulation page, the index) and one standalone report."""
     out = tmp_path_factory.mktemp("site")
     common = dict(year=2023, city="青岚市", jobs=2, progress=False)
-    shared = run_reports(FRAMEWORK, REGISTER, VALUES, units=["990123"], overview=True, out=out / "shared", **common)
+    shared = run_reports(FRAMEWORK, REGISTER, VALUES, units=["990123"], overview=True, out=out / "shared", pdf=True, **common)
     alone = run_reports(FRAMEWORK, REGISTER, VALUES, units=["990102"], overview=False, out=out / "alone", standalone=True, **common)
     assert shared.n_failed == 0 and alone.n_failed == 0, shared.describe() + alone.describe()
     return shared.run_dir, alone.run_dir
@@ -322,7 +256,8 @@ def test_index_opens_and_its_links_resolve(chromium, site, tmp_path):
     assert_clean(page, "index.html")
     assert "青岚市" in page.dom and "芦源县" in page.dom and "类别内排名" in page.dom
     links = re.findall(r'<a [^>]*href="([^"]+)"', page.dom)
-    assert {"990123.html", "city_qinglan.html"} <= set(links)
+    assert {"990123.html", "city_qinglan.html", "simulation_qinglan.html"} <= set(links)
+    assert {"990123.pdf", "city_qinglan.pdf", "simulation_qinglan.pdf"} <= set(links)
     for href in links:
         assert (run_dir / href).is_file(), href
 
@@ -346,3 +281,162 @@ def test_the_check_catches_errors_and_network_requests(chromium, tmp_path):
         return
     assert any("drawn badly" in e for e in page.errors), page.errors
     assert any("127.0.0.1:9" in u for u in page.requests), page.requests
+
+
+# ---------------------------------------------------------------------------
+# what a reader gets: print width, no developer notes, the PDF
+# ---------------------------------------------------------------------------
+
+REPORTS = {"county": "990123", "city": "city_qinglan", "simulation": "simulation_qinglan"}
+MAX_PAGES = {"county": 6, "city": 6, "simulation": 8}  # A4 pages of each PDF
+DEVELOPER_WORDS = ("papermill", "parameters", "parameterised", "参数化")
+FIRST_SCREEN = 900  # px, at 1400 px wide
+
+#: visible elements reaching beyond the width W (plotly's off-screen text-measuring svg aside; the
+#: parts of an svg are clipped to it, so the outer svg is what is measured)
+WIDE_JS = """(() => { const W = %d; const bad = [];
+  const tester = document.getElementById('js-plotly-tester');
+  for (const el of document.body.querySelectorAll('*')) {
+    if (tester && (el === tester || tester.contains(el))) continue;
+    if (el.ownerSVGElement) continue;  // inside an svg: clipped to it; the outer svg is checked
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.right <= 0) continue;
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    if (r.right > W + 1 || r.width > W + 1) {
+      bad.push(el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined ? '.' + String(el.className).trim().split(/\\s+/).slice(0, 2).join('.') : '')
+               + ' ' + Math.round(r.left) + '-' + Math.round(r.right) + 'px');
+    }
+  }
+  return JSON.stringify({scroll: document.documentElement.scrollWidth, n: bad.length, bad: bad.slice(0, 12)}); })()"""
+#: the text drawn in the top H pixels of the page
+TOP_TEXT_JS = """(() => { const H = %d; const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    range.selectNodeContents(node);
+    const rects = Array.from(range.getClientRects());
+    if (rects.some(r => r.width > 0 && r.top < H && r.bottom > 0)) out.push(node.textContent.trim());
+  }
+  return out.join(' '); })()"""
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    with Browser(chromium) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def framework():
+    from zhenxing.framework import load_framework
+
+    return load_framework(FRAMEWORK)
+
+
+@pytest.fixture(scope="module")
+def unit_990123(framework):
+    from zhenxing.data import load_dataset
+    from zhenxing.scoring import score_year
+
+    units = score_year(load_dataset(framework, REGISTER, VALUES), 2023).units
+    return units.set_index("code").loc["990123"]
+
+
+def pdf_pages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("kind", list(REPORTS))
+def test_nothing_is_wider_than_the_a4_print_width(browser, site, kind):
+    run_dir, _ = site
+    tab = browser.open((run_dir / f"{REPORTS[kind]}.html").as_uri(), width=PRINT_WIDTH_PX, height=1000, media="print")
+    try:
+        wide = json.loads(tab.evaluate(WIDE_JS % PRINT_WIDTH_PX))
+    finally:
+        tab.close()
+    assert wide["n"] == 0 and wide["scroll"] <= PRINT_WIDTH_PX + 1, (
+        f"{kind}: {wide['n']} element(s) wider than the printable A4 width ({PRINT_WIDTH_PX} px), page {wide['scroll']} px: {wide['bad']}")
+
+
+@pytest.mark.parametrize("kind", list(REPORTS))
+def test_no_notebook_instructions_in_the_text(browser, site, kind):
+    run_dir, _ = site
+    tab = browser.open((run_dir / f"{REPORTS[kind]}.html").as_uri())
+    try:
+        text = tab.evaluate("document.body.innerText")
+    finally:
+        tab.close()
+    found = [w for w in DEVELOPER_WORDS if w in text.lower()]
+    assert not found, f"{kind}: developer notes in the report: {found}"
+    pdf = pdf_text(run_dir / f"{REPORTS[kind]}.pdf").lower()
+    assert not [w for w in DEVELOPER_WORDS if w in pdf], kind
+
+
+@pytest.mark.parametrize("kind", list(REPORTS))
+def test_pdf_is_written_with_a_bounded_number_of_a4_pages(site, kind):
+    run_dir, _ = site
+    pdf = run_dir / f"{REPORTS[kind]}.pdf"
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", pdf
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info, info
+    pages = pdf_pages(pdf)
+    assert 1 <= pages <= MAX_PAGES[kind], f"{kind}: {pages} A4 pages (at most {MAX_PAGES[kind]})"
+
+
+def test_county_pdf_names_every_indicator(site, framework):
+    run_dir, _ = site
+    text = re.sub(r"\s+", "", pdf_text(run_dir / "990123.pdf"))
+    names = [framework.label(i, "zh") for i in framework.indicators]
+    assert len(names) == 37
+    missing = [n for n in names if re.sub(r"\s+", "", n) not in text]
+    assert not missing, f"{len(missing)} of {len(names)} indicators not in the PDF text: {missing}"
+
+
+def test_county_first_screen_says_the_risk_and_the_margin(browser, site, framework, unit_990123, tmp_path):
+    from zhenxing.labels import risk_label
+    from zhenxing.precision import format_published
+
+    run_dir, _ = site
+    tab = browser.open((run_dir / "990123.html").as_uri(), width=1400, height=FIRST_SCREEN)
+    try:
+        top = tab.evaluate(TOP_TEXT_JS % FIRST_SCREEN)
+        (tmp_path / "county_first_screen.png").write_bytes(tab.screenshot())
+    finally:
+        tab.close()
+    risk = risk_label(unit_990123["risk"], "zh")
+    margin = format_published(unit_990123["margin_bottom"], framework.publication.decimals)
+    assert risk in top, f"risk level '{risk}' not in the top {FIRST_SCREEN} px: {top[:400]}"
+    assert margin in top, f"margin {margin} not in the top {FIRST_SCREEN} px: {top[:400]}"
+
+
+def test_index_badges_and_print(browser, site, unit_990123, tmp_path):
+    """The index: no green badge on a unit in or close to the zone; nothing past the A4 width in print."""
+    run_dir, _ = site
+    index = (run_dir / "index.html").as_uri()
+    tab = browser.open(index, width=1400, height=900)
+    try:
+        (tmp_path / "index_screen.png").write_bytes(tab.screenshot(full_page=True))
+        colours = json.loads(tab.evaluate("""JSON.stringify(Array.from(document.querySelectorAll('tr[data-code]')).map(tr =>
+            [tr.dataset.code, tr.className, getComputedStyle(tr.querySelector('.badge')).color]))"""))
+    finally:
+        tab.close()
+    for code, cls, colour in colours:
+        r, g, b = (int(x) for x in re.findall(r"\d+", colour)[:3])
+        greenish = g > r + 20 and g > b
+        assert greenish == (cls == "risk-safe"), (code, cls, colour)
+    assert dict((c, k) for c, k, _ in colours)["990123"] == f"risk-{unit_990123['risk']}"
+    tab = browser.open(index, width=PRINT_WIDTH_PX, height=1000, media="print")
+    try:
+        wide = json.loads(tab.evaluate(WIDE_JS % PRINT_WIDTH_PX))
+        (tmp_path / "index_print.png").write_bytes(tab.screenshot(full_page=True))
+    finally:
+        tab.close()
+    assert wide["n"] == 0, wide

@@ -74,10 +74,12 @@ def city_slug(city: str, city_en: str) -> str:
 
 
 def package_hash() -> str:
-    """SHA-256 over the zhenxing package's source files (path and bytes)."""
+    """SHA-256 over the zhenxing package's source files (path and bytes): the Python modules and the
+    report templates and static files (``*.j2``, ``*.css``, ``*.js``), which shape the reports too."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    files = {p for pattern in ("*.py", "*.j2", "*.css", "*.js") for p in root.rglob(pattern)}
+    for path in sorted(files):
         rel = path.relative_to(root).as_posix()
         if "__pycache__" in rel:
             continue
