@@ -155,7 +155,8 @@ def category_league(units: pd.DataFrame, category: str, city: str, fw: Framework
     fig.update_layout(xaxis_title=column_label("total", fw, lang), xaxis_range=[0.0, float(fw.scale) * 1.1], barmode="overlay", bargap=0.25)
     cat = next(c for c in fw.categories if c.id == category)
     title = text("category_league_title", lang, category=fw.label(cat, lang), n=len(sub))
-    return style_figure(fig, title, height=150 + 19 * len(sub))
+    # at most one A4 page high (about 1,000 px printable), so that the league is never split across pages
+    return style_figure(fig, title, height=min(980, 150 + 16 * len(sub)))
 
 
 def category_leagues(units: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> list[go.Figure]:
