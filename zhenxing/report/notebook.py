@@ -26,7 +26,6 @@ notebook``): the name leaves IPython's ``display`` alone, and this is not
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from .city_overview import city_headline_html, city_headline_text, city_record
 from .county import GapLike, headline_html, headline_record, headline_text
 from .schedule import schedule_bars, schedule_record, schedule_summary, schedule_table_html
 from .simulation_record import simulation_summary
+from .tables import template
 from .text import text
 
 
@@ -123,10 +123,10 @@ def figure_bundle(fig: go.Figure, state: ReportState | None = None) -> dict[str,
     # (the report's folder is missing): the CSS hides it once plotly has drawn the chart
     html_div = fig.to_html(full_html=False, include_plotlyjs=state.include_plotlyjs(), div_id=div_id,
                            config={"displayModeBar": False, "responsive": False})
-    fallback = html.escape(text("chart_needs_plotly", state.lang))
+    chart = template("chart.html.j2").render(fallback=text("chart_needs_plotly", state.lang), chart=html_div)
     bundle = {
         PLOTLY_MIMETYPE: json.loads(fig.to_json()),
-        "text/html": f'<div class="zx-chart"><p class="zx-chart-fallback">{fallback}</p>{html_div}</div>',
+        "text/html": chart,
         "text/plain": f"<figure {div_id}: {fig.layout.title.text or ''}>",
     }
     state.shown += 1
