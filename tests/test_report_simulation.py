@@ -60,7 +60,8 @@ def bounds(ds, scenarios):
 
 
 def _trace(fig, name):
-    found = [t for t in fig.data if t.name == name]
+    """The one trace called ``name`` that draws data (not a legend-only entry)."""
+    found = [t for t in fig.data if t.name == name and tuple(t.x or ()) != (None,)]
     assert len(found) == 1, [t.name for t in fig.data]
     return found[0]
 
@@ -129,6 +130,12 @@ def test_category_fan_highlights_exactly_the_home_units(sim, fw):
         assert [c[0] for c in outer.customdata] == list(sub["code"])
         highlighted = {c[0] for c, colour in zip(outer.customdata, outer.marker.color) if colour == style.BAND_OUTER}
         assert highlighted == set(sub.loc[sub["city"] == HOME, "code"])
+        # every colour has a legend entry: the bands in the highlight colours, the other cities' units muted
+        legend = {t.name: t.marker.color for t in fig.data if tuple(t.x or ()) == (None,)}
+        assert legend[text.text("sim_band_outer", "en")] == style.BAND_OUTER
+        assert legend[text.text("sim_band_inner", "en")] == style.BAND_INNER
+        assert legend[simulation_figures.stext("other_units", "en")] == style.BAND_INNER_MUTED
+        assert not outer.showlegend
         assert not CJK.search(fig.layout.title.text)
         assert not any(CJK.search(y) for y in outer.y)
 
@@ -164,7 +171,7 @@ def test_kendall_heatmap_is_the_kendall_matrix(comparison):
         fig = scenario_figures.kendall_heatmap(comparison, lang)
         hm = fig.data[0]
         np.testing.assert_array_equal(np.array(hm.z, dtype=float), comparison.kendall.loc[ids, ids].to_numpy())
-        assert list(hm.x) == list(hm.y) == [text.wrap(s.label(lang), 14) for s in comparison.scenarios]
+        assert list(hm.x) == list(hm.y) == [text.wrap(s.label(lang), 14 if lang == "en" else 12) for s in comparison.scenarios]
         assert hm.text[0][0] == "1.000"
         assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh")
 
@@ -186,22 +193,25 @@ def test_scenario_changes_heatmap_shows_the_comparison(comparison, fw, city):
 
 
 def test_scenario_rank_table(comparison, fw):
-    tab = scenario_figures.scenario_rank_table(comparison, LAST, fw, "en")
+    rows = scenario_figures.scenario_rank_rows(comparison, LAST, fw, "en")
     t = comparison.table.set_index("code")
+    n = comparison.table.groupby("category")["code"].size()
     mine = t[t["city"] == LAST]
-    assert list(tab.index) == [s.label("en") for s in comparison.scenarios]
-    assert set(tab.columns.get_level_values(1)) == set(mine["name_en"])
-    by_name = {r["name_en"]: code for code, r in mine.iterrows()}
+    assert {r["code"] for r in rows} == set(mine.index)
     ref = comparison.scenarios[0].id
-    for (_, name), col in tab.items():
-        code = by_name[name]
-        for sc, cell in zip(comparison.scenarios, col):
-            rank, *rest = cell.split(" ")
-            assert int(rank) == t.loc[code, f"rank_category_{sc.id}"]
+    for r in rows:
+        code = r["code"]
+        assert r["name"] == mine.loc[code, "name_en"]
+        for sc in comparison.scenarios:
+            rank, *rest = r[sc.id].replace("\u00a0", " ").split(" ")
+            assert rank == f"{t.loc[code, f'rank_category_{sc.id}']}/{n[t.loc[code, 'category']]}"  # with its denominator
             change = 0 if sc.id == ref else int(t.loc[code, f"change_{sc.id}"])
             arrow = "" if change == 0 else (f"↑{change}" if change > 0 else f"↓{-change}")
-            assert (arrow in rest) if arrow else not any(r.startswith(("↑", "↓")) for r in rest)
-            assert ("warning talk" in cell) == bool(t.loc[code, f"warning_talk_{sc.id}"])
+            assert (arrow in rest) if arrow else not any(x.startswith(("↑", "↓")) for x in rest)
+            assert ("warning talk" in r[sc.id]) == bool(t.loc[code, f"warning_talk_{sc.id}"])
+    html = scenario_figures.scenario_rank_table(comparison, LAST, fw, "zh")
+    assert html.count("<tr") == len(rows) + 1 and "<figcaption>柏梅市" in html
+    assert all(s.label("zh") in html for s in comparison.scenarios)
 
 
 # ---------------------------------------------------------------------------
@@ -209,33 +219,38 @@ def test_scenario_rank_table(comparison, fw):
 # ---------------------------------------------------------------------------
 
 
-def test_bottom_probability_bars_and_table(sim, fw):
-    fig = simulation_figures.bottom_probability_bars(sim, LAST, fw, "zh")
-    bar = fig.data[0]
-    u = sim.units.set_index("code")
-    assert set(bar.customdata) == set(_home_units(sim, LAST)["code"])
-    assert list(bar.x) == [u.loc[c, "p_bottom"] * 100 for c in bar.customdata]
-    assert list(bar.x) == sorted(bar.x, reverse=True)
-    assert [c == style.WARNING for c in bar.marker.color] == [u.loc[c, "p_bottom"] >= 0.5 for c in bar.customdata]
-    tab = simulation_figures.bottom_probability_table(sim, LAST, fw, "en")
-    assert list(tab.index) == list(bar.customdata)
-    p_col = next(c for c in tab.columns if c.startswith("P(bottom"))
-    assert list(tab[p_col]) == [round(u.loc[c, "p_bottom"] * 100, 1) for c in tab.index]
-    assert list(tab["Median rank"]) == [u.loc[c, "median_rank_category"] for c in tab.index]
+def test_risk_table_lists_the_city_units_most_at_risk_first(sim, bounds, box, fw):
+    rec = simulation_record.simulation_record(LAST, fw, simulation=sim, bounds=bounds, box=box, spread=SPREAD)
+    rows = simulation_record.risk_rows(rec)
+    u, b = sim.units.set_index("code"), bounds.set_index("code")
+    assert {r["code"] for r in rows} == set(_home_units(sim, LAST)["code"])
+    for r in rows:
+        c = r["code"]
+        assert r["n"] == (sim.units["category"] == u.loc[c, "category"]).sum()
+        assert r["nominal"] == u.loc[c, "nominal_rank_category"] and r["p_bottom"] == u.loc[c, "p_bottom"]
+        lo, hi = u.loc[c, "p05_rank_category"], u.loc[c, "p95_rank_category"]
+        assert r["band"] == (f"{lo}" if lo == hi else f"{lo}–{hi}")
+        lo, hi = b.loc[c, "best_rank_category"], b.loc[c, "worst_rank_category"]
+        assert r["bounds"] == (f"{lo}" if lo == hi else f"{lo}–{hi}")
+        assert (r["warning_possible"], r["warning_certain"]) == (b.loc[c, "warning_possible"], b.loc[c, "warning_certain"])
+    keys = [(not r["warning_certain"], not r["warning_possible"], -r["p_bottom"]) for r in rows]
+    assert keys == sorted(keys)
+    assert rows[0]["code"] == "991224"  # the demo's unit certain to be summoned
+    html = simulation_record.risk_table_html(rec, fw, "zh")
+    first = html.split("<tbody>")[1].split("</tr>")[0]
+    assert u.loc["991224", "name_zh"] in first and f"{u.loc['991224', 'nominal_rank_category']}/25" in first
+    assert f"{u.loc['991224', 'p_bottom'] * 100:.1f}%" in first and "是" in first
+    assert html.count("<tr") == len(rows) + 1 and "±20%" in html
+    en = simulation_record.risk_table_html(rec, fw, "en")
+    assert not CJK.search(en) and "yes" in en and "no" in en
+    # without bounds: the sampled columns only
+    sampled = simulation_record.risk_table_html(simulation_record.simulation_record(LAST, fw, simulation=sim), fw, "zh")
+    assert "可能约谈" not in sampled and sampled.count("<tr") == len(rows) + 1
 
 
-def test_city_last_bars_highlight_exactly_the_home_city(sim):
-    fig = simulation_figures.city_last_bars(sim, HOME, "zh")
-    bar = fig.data[0]
-    assert list(bar.customdata) == list(sim.cities["city"])
-    assert list(bar.y) == [p * 100 for p in sim.cities["p_last"]]
-    assert [c == style.HIGHLIGHT for c in bar.marker.color] == [c == HOME for c in sim.cities["city"]]
-    assert fig.layout.annotations[0].x == HOME
-    sentence = simulation_figures.city_last_sentence(sim, HOME, "en")
-    row = sim.cities.set_index("city").loc[HOME]
-    assert f"{row['p_last'] * 100:.1f} %" in sentence and "Qinglan" in sentence
-    with pytest.raises(ValueError, match="unknown city"):
-        simulation_figures.city_last_bars(sim, "无此市", "zh")
+def test_probabilities_are_compared_at_the_displayed_precision():
+    assert [simulation_figures.pct_text(p) for p in (0.0, 0.0004, 0.001, 0.976)] == ["0%", "<0.1%", "0.1%", "97.6%"]
+    assert simulation_figures.pct_text(0.5, "en") == "50.0 %"
 
 
 # ---------------------------------------------------------------------------
@@ -243,34 +258,39 @@ def test_city_last_bars_highlight_exactly_the_home_city(sim):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("output", ["score", "rank"])
-def test_sobol_bars_carry_the_indices_and_their_intervals(sensitivity, sim, fw, output):
-    codes = simulation_figures.city_codes(sim.units, LAST, fw)
-    fig = sensitivity_figures.sobol_bars(sensitivity, codes, fw, "zh", output, units=sim.units)
-    tabs = getattr(sensitivity, output)
+def test_sobol_chart_shows_the_units_whose_rank_moves_and_a_sentence_for_the_others(sensitivity, sim, box, fw):
+    codes = simulation_figures.city_codes(sim.units, HOME, fw)
+    constant, nearly = sensitivity_figures.unchanged_units(sensitivity, codes, box)
+    pos = {c: k for k, c in enumerate(box.units["code"])}
+    u = box.units.set_index("code")
+    for c in codes:
+        row = box.rank_counts_category[pos[c]]
+        share = row[u.loc[c, "nominal_rank_category"] - 1] / row.sum()
+        assert (c in nearly) == (not sensitivity.constant_rank[c] and share >= sensitivity_figures.NEARLY_UNCHANGED)
+    assert nearly, "the demo has a home unit whose rank (almost) never moves in the box"
+    fig = sensitivity_figures.sobol_rank_chart(sensitivity, codes, fw, "zh", units=sim.units, box=box)
+    (hm,) = fig.data
+    shown = [c for c in codes if c not in constant and c not in nearly]
+    names = sim.units.set_index("code")["name_zh"]
+    assert list(hm.x) == [text.wrap(names[c], 10) for c in shown]
     dims = [d.id for d in fw.dimensions]
-    for key in ("S1", "ST"):
-        traces = [t for t in fig.data if t.name == text.text(f"sim_{key}", "zh")]
-        assert len(traces) == len(codes)
-        assert sum(bool(t.showlegend) for t in traces) == 1
-        for code, t in zip(codes, traces):
-            assert {c[0] for c in t.customdata} == {code} and [c[1] for c in t.customdata] == dims
-            np.testing.assert_array_equal(t.y, getattr(tabs, key).loc[code, dims].to_numpy())
-            np.testing.assert_array_equal(t.error_y.array, getattr(tabs, f"{key}_conf").loc[code, dims].to_numpy())
-    constant = sensitivity.constant_score if output == "score" else sensitivity.constant_rank
-    titles = [a.text for a in fig.layout.annotations]
-    u = sim.units.set_index("code")
-    for code, title in zip(codes, titles):
-        assert title.startswith(u.loc[code, "name_zh"])
-        assert title.endswith(text.text("sim_constant", "zh")) == bool(constant[code])
-    assert f"±{SPREAD * 100:g}%" in fig.layout.title.text
+    st = sensitivity.rank.ST.loc[shown, dims].to_numpy().T
+    np.testing.assert_allclose(hm.z, np.clip(st, 0, 1))
+    s1 = sensitivity.rank.S1.loc[shown, dims].to_numpy().T
+    assert hm.text[0][0] == f"{max(st[0][0], 0):.2f} ({max(s1[0][0], 0):.2f})"
+    assert not any("-0.00" in cell for row in hm.text for cell in row)
+    sentence = sensitivity_figures.unchanged_sentence(sensitivity, codes, "zh", box=box, units=sim.units)
+    assert all(names[c] in sentence for c in [*constant, *nearly]) and not any(names[c] in sentence for c in shown)
+    assert "±20%" in sentence
+    en = sensitivity_figures.unchanged_sentence(sensitivity, codes, "en", box=box, units=sim.units)
+    assert not CJK.search(en)
+    # every unit left out: no chart
+    assert sensitivity_figures.sobol_rank_chart(sensitivity, list(nearly), fw, "zh", box=box) is None
 
 
-def test_sobol_bars_refuse_unknown_outputs_and_codes(sensitivity, fw):
-    with pytest.raises(ValueError, match="output"):
-        sensitivity_figures.sobol_bars(sensitivity, ["990123"], fw, output="total")
+def test_sobol_chart_refuses_unknown_codes(sensitivity, fw):
     with pytest.raises(ValueError, match="nope"):
-        sensitivity_figures.sobol_bars(sensitivity, ["nope"], fw)
+        sensitivity_figures.sobol_rank_chart(sensitivity, ["nope"], fw)
 
 
 # ---------------------------------------------------------------------------
@@ -302,17 +322,6 @@ def test_bounds_chart_shows_the_exact_range_with_the_sampled_band_inside(bounds,
     prov = sensitivity_figures.rank_bounds_chart(bounds, city, SPREAD, fw, "en", level="province")
     rng = _trace(prov, text.text("sim_bounds_range", "en"))
     assert [x + 0.5 for x in rng.base] == [b.loc[c[0], "best_rank_province"] for c in rng.customdata]
-
-
-def test_bounds_summary(bounds, box, fw):
-    tab = sensitivity_figures.rank_bounds_summary(bounds, LAST, fw, "zh", sampled=box)
-    b = bounds.set_index("code")
-    col = text.text("sim_best_worst_category", "zh")
-    for code, cell in tab[col].items():
-        lo, hi = b.loc[code, "best_rank_category"], b.loc[code, "worst_rank_category"]
-        assert cell == (f"{lo}" if lo == hi else f"{lo}–{hi}")
-    assert list(tab[text.text("sim_warning_possible", "zh")]) == ["是" if b.loc[c, "warning_possible"] else "" for c in tab.index]
-    assert "991224" in tab.index and tab.loc["991224", text.text("sim_warning_possible", "zh")] == "是"
 
 
 # ---------------------------------------------------------------------------
@@ -354,12 +363,13 @@ def test_every_simulation_figure_serialises_in_both_languages(comparison, sim, s
             scenario_figures.scenario_rank_changes(comparison, HOME, fw, lang),
             scenario_figures.kendall_heatmap(comparison, lang),
             simulation_figures.rank_fan(sim, fw, lang, city=HOME),
-            simulation_figures.bottom_probability_bars(sim, HOME, fw, lang),
+            simulation_figures.rank_fan(sim, fw, lang, category=fw.categories[1].id, city=HOME, row_height=15),
             simulation_figures.city_last_bars(sim, HOME, lang),
-            sensitivity_figures.sobol_bars(sensitivity, codes, fw, lang, "rank", units=sim.units),
+            sensitivity_figures.sobol_rank_chart(sensitivity, codes, fw, lang, units=sim.units, box=box),
             sensitivity_figures.rank_bounds_chart(bounds, HOME, SPREAD, fw, lang, sampled=box),
         ]
         for fig in figs:
+            assert fig.layout.width == style.FIGURE_WIDTH or fig.layout.width is None
             assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh"), fig.layout.title.text
             assert fig.layout.font.family == style.CJK_FONT
             json.loads(fig.to_json())

@@ -6,47 +6,58 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from ..framework import Framework
-from ..labels import column_label
 from .simulation_figures import ComparisonLike, city_rows
 from .style import CHANGE_SCALE, WARNING, style_figure
+from .tables import Column, table_html
 from .text import category_label, city_label, row_labels, text, wrap
 
 
-def _change_text(change: int) -> str:
-    return "" if change == 0 else (f" ↑{change}" if change > 0 else f" ↓{-change}")
+def _change_text(change: int, space: str = " ") -> str:
+    return "" if change == 0 else (f"{space}↑{change}" if change > 0 else f"{space}↓{-change}")
 
 
-def scenario_rank_table(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> pd.DataFrame:
-    """The city's ranks in category under each scenario: one row per scenario (index =
-    ``Scenario.label(lang)``, reference first), one column per unit of ``city`` (two header
-    levels: "category (units in it)" and the unit's name; by category, then rank under
-    the reference). Each cell is the rank, followed by the change against the reference as
-    an arrow (``change_<id>`` of the comparison: ↑ = moves up) and "约谈"/"warning talk"
+def scenario_rank_rows(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> list[dict[str, str]]:
+    """The cells of :func:`scenario_rank_table`: one row per unit of ``city`` (by category,
+    then rank under the reference) with ``code``, ``name``, ``category`` and, per scenario
+    id, the rank in category with its denominator ("22/50"), followed by the change against
+    the reference as an arrow (``change_<id>``: ↑ = moves up) and "约谈"/"warning talk"
     when the scenario puts the unit in its category's bottom group."""
     scs = list(comparison.scenarios)
     ref = scs[0].id
     t = comparison.table
     n_cat = t.groupby("category")["code"].transform("size")
     mine = city_rows(t.assign(_n=n_cat), city, fw, f"rank_category_{ref}")
-    columns = pd.MultiIndex.from_arrays(
-        [[f"{category_label(fw, c, lang)} ({int(n)})" for c, n in zip(mine["category"], mine["_n"])], row_labels(mine, lang)],
-        names=[column_label("category", fw, lang), column_label("name", fw, lang)],
-    )
-    talk = f" {text('warning_talk', lang)}"
-    rows = []
-    for sc in scs:
-        rows.append([
-            f"{int(r[f'rank_category_{sc.id}'])}"
-            + ("" if sc.id == ref else _change_text(int(r[f"change_{sc.id}"])))
-            + (talk if bool(r[f"warning_talk_{sc.id}"]) else "")
-            for _, r in mine.iterrows()
-        ])  # fmt: skip
-    index = pd.Index([sc.label(lang) for sc in scs], name=text("sim_scenario", lang))
-    return pd.DataFrame(rows, index=index, columns=columns)
+    talk = f" · {text('warning_talk', lang)}"
+    out = []
+    for label, (_, r) in zip(row_labels(mine, lang), mine.iterrows()):
+        row = {"code": str(r["code"]), "name": label, "category": category_label(fw, r["category"], lang)}
+        for sc in scs:
+            row[sc.id] = (f"{int(r[f'rank_category_{sc.id}'])}/{int(r['_n'])}"
+                          + ("" if sc.id == ref else _change_text(int(r[f"change_{sc.id}"]), "\u00a0"))
+                          + (talk if bool(r[f"warning_talk_{sc.id}"]) else ""))  # fmt: skip
+        out.append(row)
+    return out
+
+
+def scenario_rank_table(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> str:
+    """The city's ranks in category under each scenario as a reader's table (HTML): one row
+    per unit, one column per scenario (reference first), cells from :func:`scenario_rank_rows`."""
+    scs = list(comparison.scenarios)
+    columns = [Column("name", _T["unit"][lang == "en"])]
+    columns += [Column(sc.id, sc.label(lang)) for sc in scs]
+    name = city_label(comparison.table, city, lang)
+    caption = _T["caption"][lang == "en"].format(city=name, ref=scs[0].label(lang))
+    return table_html(scenario_rank_rows(comparison, city, fw, lang), columns, caption, lang, note=_T["note"][lang == "en"])
+
+
+_T = {
+    "unit": ("单位", "Unit"),
+    "caption": ("{city}各单位在各方案下的类别内排名（箭头为较“{ref}”的名次变化）", "Rank in category of {city}'s units under each scenario (arrows: change against {ref})"),
+    "note": ("↑ 上升，↓ 下降；“约谈”：该方案下进入类别末位约谈区。", "↑ up, ↓ down; “warning talk”: in the bottom group of the category under that scenario."),
+}
 
 
 def scenario_rank_changes(comparison: ComparisonLike, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
@@ -76,7 +87,7 @@ def scenario_rank_changes(comparison: ComparisonLike, city: str, fw: Framework, 
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[wrap(sc.label(lang), 14) for sc in scs],
+            x=[wrap(sc.label(lang), 12 if lang != "en" else 14) for sc in scs],
             y=rows,
             text=cells,
             texttemplate="%{text}",
@@ -103,7 +114,7 @@ def kendall_heatmap(comparison: ComparisonLike, lang: str = "zh") -> go.Figure:
     scs = list(comparison.scenarios)
     ids = [s.id for s in scs]
     tau = comparison.kendall.loc[ids, ids].to_numpy(dtype=float)
-    labels = [wrap(s.label(lang), 14) for s in scs]
+    labels = [wrap(s.label(lang), 12 if lang != "en" else 14) for s in scs]
     lo = math.floor(min(float(np.nanmin(tau)), 1.0) * 10) / 10
     fig = go.Figure(
         go.Heatmap(
@@ -123,4 +134,4 @@ def kendall_heatmap(comparison: ComparisonLike, lang: str = "zh") -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=0)
-    return style_figure(fig, text("sim_kendall_title", lang), height=220 + 60 * len(ids))
+    return style_figure(fig, text("sim_kendall_title", lang), height=200 + 46 * len(ids))

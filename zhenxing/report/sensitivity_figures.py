@@ -3,29 +3,26 @@ bounds inside a weight box (with the sampled band of the same box)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..framework import Framework
-from ..labels import column_label
-from .simulation_figures import SensitivityLike, SimulationLike, band_trace, city_rows, rank_fan_data, zone_trace
-from .style import BOUNDS_COLOUR, BOUNDS_LINE, HIGHLIGHT, NOMINAL_COLOUR, S1_COLOUR, ST_COLOUR, style_figure
-from .text import (
-    band_text,
-    category_label,
-    city_label,
-    level_label,
-    row_labels,
-    spread_pct,
-    text,
-    unit_name,
-    unit_names,
-    wrap,
+from .simulation_figures import (
+    SensitivityLike,
+    SimulationLike,
+    band_trace,
+    city_rows,
+    fit_title,
+    legend_on_top,
+    rank_fan_data,
+    stext,
+    zone_trace,
 )
+from .style import BOUNDS_COLOUR, BOUNDS_LINE, HIGHLIGHT, NOMINAL_COLOUR, style_figure
+from .text import city_label, level_label, row_labels, spread_pct, text, unit_name, wrap
 
 
 def _with_names(df: pd.DataFrame, *sources: Any) -> pd.DataFrame:
@@ -43,94 +40,118 @@ def _with_names(df: pd.DataFrame, *sources: Any) -> pd.DataFrame:
     return out
 
 
-def sobol_bars(
+NEARLY_UNCHANGED = 0.95
+"""A unit's rank "almost never changes" when the sampled weight box leaves it at its nominal
+rank in at least this share of the draws: its Sobol' indices are then noise (S1 ≈ 0 with
+confidence intervals across the whole 0–1 range) and the report shows a sentence instead."""
+
+
+def unchanged_units(
+    sensitivity: SensitivityLike, codes: list[str], box: SimulationLike | None = None, threshold: float = NEARLY_UNCHANGED
+) -> tuple[list[str], dict[str, float]]:
+    """The units of ``codes`` whose rank in category the weight box does not move, as
+    ``(constant, nearly)``: ``constant`` — codes whose rank never changed in the Sobol'
+    sample (``sensitivity.constant_rank``); ``nearly`` — code → share of the draws of
+    ``box`` (a simulation of the same weight box) at the nominal rank, for the other codes
+    where that share is at least ``threshold``."""
+    unknown = [c for c in codes if c not in sensitivity.rank.S1.index]
+    if unknown:
+        raise ValueError(f"unknown unit code(s) {', '.join(map(str, unknown))}")
+    constant = [c for c in codes if bool(sensitivity.constant_rank.get(c, False))]
+    nearly: dict[str, float] = {}
+    if box is not None:
+        u = box.units.reset_index(drop=True)
+        where = {str(c): k for k, c in enumerate(u["code"])}
+        counts = np.asarray(box.rank_counts_category)
+        for c in codes:
+            if c in constant or c not in where:
+                continue
+            row = counts[where[c]]
+            share = float(row[int(u.loc[where[c], "nominal_rank_category"]) - 1] / row.sum())
+            if share >= threshold:
+                nearly[c] = share
+    return constant, nearly
+
+
+def unchanged_sentence(
+    sensitivity: SensitivityLike, codes: list[str], lang: str = "zh", *, box: SimulationLike | None = None, units: pd.DataFrame | None = None
+) -> str:
+    """One or two sentences naming the units of :func:`unchanged_units` (empty when there are none)."""
+    constant, nearly = unchanged_units(sensitivity, codes, box)
+    names = _names(codes, units, lang)
+    sep = ", " if lang == "en" else "、"
+    pct = spread_pct(sensitivity.spread)
+    out = []
+    if constant:
+        out.append(stext("unchanged", lang, pct=pct, units=sep.join(names[c] for c in constant)))
+    if nearly:
+        data = rank_fan_data(box, codes=list(nearly))
+        parts = [stext("unit_range", lang, name=names[r.code], lo=int(r.best_seen), hi=int(r.worst_seen), r=int(r.nominal),
+                       share=f"{100 * nearly[r.code]:.1f}") for r in data.itertuples()]
+        out.append(stext("nearly_unchanged", lang, pct=pct, share=f"{100 * NEARLY_UNCHANGED:g}", units=sep.join(parts)))
+    return (" " if lang == "en" else "").join(out)
+
+
+def _names(codes: list[str], units: pd.DataFrame | None, lang: str) -> dict[str, str]:
+    if units is None:
+        return {c: str(c) for c in codes}
+    lookup = units.drop_duplicates("code").set_index("code")
+    return {c: unit_name(lookup.loc[c], lang) if c in lookup.index else str(c) for c in codes}
+
+
+def sobol_rank_chart(
     sensitivity: SensitivityLike,
     codes: list[str],
     fw: Framework,
     lang: str = "zh",
-    output: str = "score",
+    *,
     units: pd.DataFrame | None = None,
-) -> go.Figure:
-    """Grouped bars of the first-order (S1) and total (ST) Sobol' indices of each dimension
-    weight, with their confidence half-widths as error bars: one panel per unit of ``codes``
-    (two panels a row), for the unit's total (``output="score"``) or its rank in category
-    (``"rank"``). Panel titles are the units' names from ``units`` (any table with code,
-    name_zh, name_en; codes when not given); an output that never changes is marked."""
-    if output not in ("score", "rank"):
-        raise ValueError(f"output={output!r}: expected 'score' or 'rank'")
-    tabs = getattr(sensitivity, output)
-    constant = sensitivity.constant_score if output == "score" else sensitivity.constant_rank
+    box: SimulationLike | None = None,
+) -> go.Figure | None:
+    """One chart for the rank in category of every unit of ``codes`` whose rank moves: a
+    grid with one column per unit and one row per dimension weight, coloured by the
+    total-effect index ST (colour bar), each cell reading "ST (S1)" at 2 decimals; the
+    confidence half-widths in the hover. Units of :func:`unchanged_units` are left out (see
+    :func:`unchanged_sentence`); ``None`` when no unit is left."""
+    constant, nearly = unchanged_units(sensitivity, codes, box)
+    shown = [c for c in codes if c not in constant and c not in nearly]
+    if not shown:
+        return None
+    tabs = sensitivity.rank
     dims = [d.id for d in fw.dimensions]
-    unknown = [c for c in codes if c not in tabs.S1.index]
-    if unknown:
-        raise ValueError(f"unknown unit code(s) {', '.join(map(str, unknown))}")
-    x = [wrap(fw.label(d, lang), 8 if lang != "en" else 11) for d in fw.dimensions]
-    if units is not None:
-        lookup = units.drop_duplicates("code").set_index("code")
-        names = [unit_name(lookup.loc[c], lang) if c in lookup.index else str(c) for c in codes]
-    else:
-        names = [str(c) for c in codes]
-    titles = [n + (text("sim_constant", lang) if bool(constant.get(c, False)) else "") for n, c in zip(names, codes)]
-    n = max(len(codes), 1)
-    cols = 1 if n == 1 else 2
-    nrows = math.ceil(n / cols)
-    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=titles, vertical_spacing=min(0.12, 0.9 / nrows), horizontal_spacing=0.06)
-    lo, hi = 0.0, 0.0
-    for k, code in enumerate(codes):
-        r, c = divmod(k, cols)
-        for key, colour in (("S1", S1_COLOUR), ("ST", ST_COLOUR)):
-            y = [float(v) for v in getattr(tabs, key).loc[code, dims]]
-            e = [float(v) for v in getattr(tabs, f"{key}_conf").loc[code, dims]]
-            lo = min(lo, min(a - b for a, b in zip(y, e)))
-            hi = max(hi, max(a + b for a, b in zip(y, e)))
-            fig.add_trace(
-                go.Bar(
-                    name=text(f"sim_{key}", lang), x=x, y=y, legendgroup=key, showlegend=k == 0,
-                    marker_color=colour, customdata=[[code, d] for d in dims],
-                    error_y={"type": "data", "array": e, "visible": True, "thickness": 1.2, "width": 3, "color": "#555"},
-                    hovertemplate="%{x}<br>" + key + " = %{y:.3f} ± %{error_y.array:.3f}<extra></extra>",
-                ),
-                row=r + 1, col=c + 1,
-            )  # fmt: skip
-    fig.update_layout(barmode="group")
-    # indices lie in [0, 1] up to sampling error: one scale for every panel; a wider
-    # confidence interval (an output that rarely changes) runs off the panel
-    fig.update_yaxes(range=[max(lo, -0.1) - 0.02, min(hi, 1.0) + 0.05])
-    fig.update_yaxes(title_text=text("sim_sobol_axis", lang), col=1)
-    fig.update_xaxes(tickfont={"size": 10}, tickangle=0)
-    title = text(f"sim_sobol_title_{output}", lang, pct=spread_pct(sensitivity.spread))
-    height = 170 + 290 * nrows
-    fig = style_figure(fig, title, height=height)
-    # the legend above the first row of panel titles
-    fig.update_layout(margin={"t": 120}, legend={"y": 1.0 + 34 / (height - 130)})
-    return fig
-
-
-def rank_bounds_summary(
-    bounds: pd.DataFrame, city: str, fw: Framework, lang: str = "zh", sampled: SimulationLike | None = None
-) -> pd.DataFrame:
-    """The city's rows of :func:`zhenxing.robustness.rank_bounds_table`, indexed by code: name,
-    category, total (2 decimals), nominal rank in category "r/n", exact best–worst rank in
-    the category and the province, the sampled 5-95 % band in the category (when
-    ``sampled``, a simulation of the same box, is given) and whether the warning talk is
-    possible inside the box; headers in ``lang``."""
-    mine = _with_names(city_rows(bounds, city, fw, "rank_category"), sampled)
-    yes = "是" if lang != "en" else "yes"
-    data: dict[str, list[Any]] = {
-        column_label("code", fw, lang): list(mine["code"]),
-        column_label("name", fw, lang): unit_names(mine, lang),
-        column_label("category", fw, lang): [category_label(fw, c, lang) for c in mine["category"]],
-        column_label("total", fw, lang): [round(float(v), 2) for v in mine["total"]],
-        column_label("rank_category", fw, lang): [f"{r}/{n}" for r, n in zip(mine["rank_category"], mine["n_category"])],
-        text("sim_best_worst_category", lang): [band_text(a, b) for a, b in zip(mine["best_rank_category"], mine["worst_rank_category"])],
-        text("sim_best_worst_province", lang): [band_text(a, b) for a, b in zip(mine["best_rank_province"], mine["worst_rank_province"])],
-    }
-    if sampled is not None:
-        band = rank_fan_data(sampled, fw, codes=list(mine["code"]))
-        data[text("sim_sampled_band", lang)] = [band_text(a, b) for a, b in zip(band["p05"], band["p95"])]
-    data[text("sim_warning_possible", lang)] = [yes if bool(v) else "" for v in mine["warning_possible"]]
-    df = pd.DataFrame(data)
-    return df.set_index(df.columns[0])
+    names = _names(shown, units, lang)
+    rows = [names[c] for c in shown]
+    st = tabs.ST.loc[shown, dims].to_numpy(dtype=float)
+    s1 = tabs.S1.loc[shown, dims].to_numpy(dtype=float)
+    st_e = tabs.ST_conf.loc[shown, dims].to_numpy(dtype=float)
+    s1_e = tabs.S1_conf.loc[shown, dims].to_numpy(dtype=float)
+    st, s1, st_e, s1_e = st.T, s1.T, st_e.T, s1_e.T  # one row per dimension, one column per unit
+    # the indices lie in [0, 1]; a slightly negative estimate (sampling error) reads 0.00, not -0.00
+    cells = [[f"{max(a, 0.0):.2f} ({max(b, 0.0):.2f})" for a, b in zip(ra, rb)] for ra, rb in zip(st, s1)]
+    hover = [[f"ST = {a:.2f} ± {ea:.2f}<br>S1 = {b:.2f} ± {eb:.2f}" for a, b, ea, eb in zip(ra, rb, rea, reb)]
+             for ra, rb, rea, reb in zip(st, s1, st_e, s1_e)]  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.clip(st, 0, 1).tolist(),
+            x=[wrap(n, 10 if lang != "en" else 12) for n in rows],
+            y=[wrap(fw.label(d, lang), 16 if lang != "en" else 28) for d in fw.dimensions],
+            text=cells,
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            customdata=hover,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": stext("sobol_colour", lang)}, "thickness": 12, "len": 0.9},
+            hovertemplate="%{x}<br>%{y}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
+    fig.update_xaxes(side="top", tickangle=0, tickfont={"size": 11}, type="category")
+    fig = style_figure(fig, stext("sobol_title", lang), height=190 + 36 * len(dims))
+    return fig.update_layout(margin={"t": 110})
 
 
 def rank_bounds_chart(
@@ -172,5 +193,6 @@ def rank_bounds_chart(
     fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
     fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
     fig.update_yaxes(autorange="reversed", type="category")
-    title = text("sim_bounds_title", lang, city=city_label(mine, city, lang), pct=spread_pct(spread), level=lev)
-    return style_figure(fig, title, height=190 + 34 * len(rows))
+    title = stext("bounds_title", lang, city=city_label(mine, city, lang), pct=spread_pct(spread), level=lev)
+    height = (255 if lang == "en" else 215) + 34 * len(rows)
+    return legend_on_top(style_figure(fig, fit_title(title, lang), height=height), height, lang=lang)

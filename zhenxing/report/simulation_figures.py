@@ -21,7 +21,6 @@ probabilities are shares of draws, shown in per cent.
 
 from __future__ import annotations
 
-import html
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,7 +28,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..framework import Framework
-from ..labels import column_label
 from .style import (
     BAND_INNER,
     BAND_INNER_MUTED,
@@ -39,12 +37,77 @@ from .style import (
     MEDIAN_COLOUR,
     MUTED,
     NOMINAL_COLOUR,
-    STATUS_COLOURS,
-    WARNING,
     ZONE_COLOUR,
     style_figure,
 )
-from .text import band_text, category_label, city_label, city_name, level_label, row_labels, text, unit_names
+from .text import category_label, city_label, city_name, level_label, row_labels, text
+
+
+_STEXT: dict[str, tuple[str, str]] = {
+    "risk_caption": ("{city}各单位的约谈风险（类别内排名；蒙特卡洛 {draws} 次抽样；各维度权重 ±{pct}% 内的精确范围）",
+                     "Warning-talk risk of {city}'s units (rank in category; {draws} Monte Carlo draws; exact range with every weight within ±{pct} %)"),
+    "fan_city_title": ("{city}各单位{level}的模拟分布（{draws} 次抽样）", "{city}: simulated {level} ({draws} draws)"),
+    "fan_category_title": ("{category}：全部单位{level}的模拟分布（{city}所辖单位突出显示）", "{category}: simulated {level} of every unit ({city} highlighted)"),
+    "bounds_title": ("{city}各单位在权重 ±{pct}% 内可能达到的{level}", "{city}: {level} reachable with every weight within ±{pct} %"),
+    "other_units": ("其他市的单位", "Units of other cities"),
+    "risk_caption_sampled": ("{city}各单位的约谈风险（类别内排名；蒙特卡洛 {draws} 次抽样）",
+                             "Warning-talk risk of {city}'s units (rank in category; {draws} Monte Carlo draws)"),
+    "risk_unit": ("单位", "Unit"),
+    "risk_category": ("类别", "Category"),
+    "risk_nominal": ("名义排名", "Nominal rank"),
+    "risk_band": ("模拟 5–95% 区间", "Simulated 5–95 %"),
+    "risk_p_bottom": ("末 {k} 位概率", "P(bottom {k})"),
+    "risk_bounds": ("±{pct}% 内最好–最差", "Best–worst at ±{pct} %"),
+    "risk_possible": ("可能约谈", "Warning talk possible"),
+    "risk_certain": ("必然约谈", "Warning talk certain"),
+    "risk_note": ("约谈：类别内末 {k} 位。“可能”“必然”指各维度权重在 ±{pct}% 内任意变动时至少有一种 / 每一种权重组合下进入末 {k} 位（混合整数规划精确求解）。",
+                  "Warning talk: the bottom {k} of a category. “Possible” / “certain”: in the bottom {k} for at least one / for every choice of the dimension weights within ±{pct} % (exact, by mixed-integer programming)."),
+    "city_last_bars_title": ("在抽样中成为全省末位市的市（{draws} 次抽样）", "Cities that were the province's last city in some draw ({draws} draws)"),
+    "city_last_axis": ("成为末位市的概率（%）", "Probability of being the last city (%)"),
+    "city_last_others": ("其余 {n} 个市在全部抽样中均未成为末位市。", "The other {n} cities were never last in any draw."),
+    "sobol_title": ("各单位类别内排名对维度权重的敏感性：ST（括号内 S1）", "Sensitivity of the rank in category to each weight: ST (S1 in brackets)"),
+    "sobol_colour": ("总效应 ST", "Total effect ST"),
+    "unchanged": ("以下单位在 ±{pct}% 权重范围内名次不变，不列出其敏感性指数：{units}。",
+                  "These units keep their rank with every weight within ±{pct} %, so no sensitivity indices are shown for them: {units}."),
+    "nearly_unchanged": ("以下单位在 ±{pct}% 权重范围内名次几乎不变（同一权重范围的抽样中至少 {share}% 的抽样名次与名义名次相同），指数没有意义，不列出：{units}。",
+                         "These units almost never change rank with every weight within ±{pct} % (the nominal rank in at least {share} % of the draws of the same weight box); their indices mean nothing and are not shown: {units}."),
+    "unit_range": ("{name}（{lo}–{hi} 位，{share}% 的抽样中为第 {r} 位）", "{name} (ranks {lo}–{hi}, rank {r} in {share} % of the draws)"),
+}
+
+
+def stext(key: str, lang: str = "zh", **fmt: Any) -> str:
+    """A phrase of the simulation report in ``lang`` (kept here, beside the figures that use it)."""
+    zh, en = _STEXT[key]
+    return (en if lang == "en" else zh).format(**fmt)
+
+
+def fit_title(title: str, lang: str, width: int = 70) -> str:
+    """An English title longer than ``width`` characters broken at a space (a 680 px figure
+    shows about 75 characters of a title on one line); Chinese titles are left as they are."""
+    if lang != "en" or len(title) <= width or "<br>" in title:
+        return title
+    cut = title.rfind(" ", 0, width)
+    return title if cut <= 0 else title[:cut] + "<br>" + title[cut + 1:]
+
+
+def legend_on_top(fig: go.Figure, height: int, top: int | None = None, lang: str = "zh") -> go.Figure:
+    """Room above the plot for a legend below the title (the default legend of
+    :func:`~.style.style_figure` grows upwards into the title when it wraps); English
+    titles and legends are longer and get more."""
+    top = top if top is not None else (150 if lang == "en" else 110)
+    fig.update_layout(margin={"t": top}, legend={"y": 1.0 + 8 / max(height - top - 60, 1), "yanchor": "bottom"})
+    return fig
+
+
+def pct_text(p: float, lang: str = "zh") -> str:
+    """A probability (share) in per cent at the displayed precision (1 decimal): "0.1%",
+    "<0.1%" for a positive share that rounds to 0, "0%" only for exactly 0."""
+    sep = " " if lang == "en" else ""
+    if p <= 0:
+        return f"0{sep}%"
+    if round(p * 100, 1) == 0:
+        return f"<0.1{sep}%"
+    return f"{p * 100:.1f}{sep}%"
 
 
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -232,6 +295,7 @@ def rank_fan(
     level: str = "category",
     highlight: str | None = None,
     scenario_label: str | None = None,
+    row_height: int = 30,
 ) -> go.Figure:
     """Rank fan chart: one row per unit (selected as in :func:`rank_fan_data`), the
     simulated rank's 5-95 % band (wide bar) and 25-75 % band (narrow bar) covering whole
@@ -239,7 +303,8 @@ def rank_fan(
     row's bottom-``k`` warning-talk zone shaded. Units of ``highlight`` (default: ``city``)
     in the highlight colours, the others muted. Rank 1 (first) on the left.
     ``scenario_label`` (e.g. ``Scenario.label(lang)``) names the scenario in the title of
-    a city's fan."""
+    a city's fan. ``row_height`` (px per unit; below 24 the row labels are set smaller)
+    keeps a league of 50 units on one screen."""
     data = rank_fan_data(sim, fw, codes=codes, city=None if category is not None else city, category=category, level=level)
     home = highlight if highlight is not None else city
     rows = row_labels(data, lang)
@@ -248,10 +313,16 @@ def rank_fan(
     fig = go.Figure()
     if level == "category":
         fig.add_trace(zone_trace(data, rows, fw.warning_talk.per_category, lang))
-    fig.add_trace(band_trace(text("sim_band_outer", lang), rows, data["p05"], data["p95"],
-                              [BAND_OUTER if h else BAND_OUTER_MUTED for h in mine], 0.72, code_list))
-    fig.add_trace(band_trace(text("sim_band_inner", lang), rows, data["p25"], data["p75"],
-                              [BAND_INNER if h else BAND_INNER_MUTED for h in mine], 0.36, code_list))
+    mixed = any(mine) and not all(mine)
+    for key, lo, hi, on, off, width in (("sim_band_outer", "p05", "p95", BAND_OUTER, BAND_OUTER_MUTED, 0.72),
+                                        ("sim_band_inner", "p25", "p75", BAND_INNER, BAND_INNER_MUTED, 0.36)):
+        band = band_trace(text(key, lang), rows, data[lo], data[hi], [on if h else off for h in mine], width, code_list)
+        band.showlegend = not mixed
+        fig.add_trace(band)
+        if mixed:  # the legend shows the highlight colour; the muted one gets its own entry below
+            fig.add_bar(name=text(key, lang), x=[None], y=[None], marker_color=on, showlegend=True, hoverinfo="skip")
+    if mixed:
+        fig.add_bar(name=stext("other_units", lang), x=[None], y=[None], marker_color=BAND_INNER_MUTED, showlegend=True, hoverinfo="skip")
     fig.add_scatter(
         name=text("sim_median", lang), y=rows, x=[int(v) for v in data["median"]], mode="markers",
         marker={"symbol": "line-ns-open", "size": 18, "color": MEDIAN_COLOUR, "line": {"width": 3, "color": MEDIAN_COLOUR}},
@@ -266,115 +337,76 @@ def rank_fan(
     lev = level_label(level, lang)
     fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
     fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 10 if row_height < 24 else 12})
     draws = f"{int(sim.n_draws):,}"
     if category is not None:
-        title = text("sim_fan_category_title", lang, category=category_label(fw, category, lang), level=lev,
-                     city=city_label(sim.units, home, lang) if home else "—", draws=draws)
+        cat = category_label(fw, category, lang)
+        title = stext("fan_category_title", lang, category=cat[:1].upper() + cat[1:], level=lev,
+                      city=city_label(sim.units, home, lang) if home else "—")
     elif city is not None:
-        title = text("sim_fan_city_title", lang, city=city_label(sim.units, city, lang), level=lev, draws=draws)
+        title = stext("fan_city_title", lang, city=city_label(sim.units, city, lang), level=lev, draws=draws)
     else:
         title = text("sim_fan_title", lang, level=lev, draws=draws)
     if scenario_label:
         title += f"{'：' if lang != 'en' else ': '}{scenario_label}"
-    return style_figure(fig, title, height=170 + 30 * max(len(rows), 1))
-
-
-def bottom_probability_table(sim: SimulationLike, city: str, fw: Framework, lang: str = "zh") -> pd.DataFrame:
-    """The city's units indexed by code, highest probability first: name, category, nominal
-    rank in category "r/n", median rank, 5-95 % rank band, probability of a bottom-``k``
-    finish (per cent, 1 decimal) and mean rank change (+ = falls), headers in ``lang``."""
-    data = rank_fan_data(sim, fw, city=city)
-    mean_change = dict(zip(sim.units["code"], sim.units["mean_rank_change"]))
-    data = data.assign(_p=-data["p_bottom"]).sort_values(["_p", "nominal", "code"], kind="stable")
-    k = fw.warning_talk.per_category
-    df = pd.DataFrame(
-        {
-            column_label("code", fw, lang): list(data["code"]),
-            column_label("name", fw, lang): unit_names(data, lang),
-            column_label("category", fw, lang): [category_label(fw, c, lang) for c in data["category"]],
-            column_label("rank_category", fw, lang): [f"{r}/{n}" for r, n in zip(data["nominal"], data["n"])],
-            text("sim_median_rank", lang): [int(v) for v in data["median"]],
-            text("sim_band_col", lang): [band_text(a, b) for a, b in zip(data["p05"], data["p95"])],
-            f"{text('sim_p_bottom', lang, k=k)} (%)": [round(float(p) * 100, 1) for p in data["p_bottom"]],
-            text("sim_mean_change", lang): [round(float(mean_change[c]), 2) for c in data["code"]],
-        }
-    )
-    return df.set_index(df.columns[0])
-
-
-def bottom_probability_bars(sim: SimulationLike, city: str, fw: Framework, lang: str = "zh") -> go.Figure:
-    """Horizontal bars of the probability (per cent) that each unit of ``city`` finishes in
-    its category's bottom ``k`` (``p_bottom``), highest first; red from 50 %, amber above 0."""
-    data = rank_fan_data(sim, fw, city=city)
-    data = data.assign(_p=-data["p_bottom"]).sort_values(["_p", "nominal", "code"], kind="stable")
-    k = fw.warning_talk.per_category
-    p = [float(v) for v in data["p_bottom"]]
-    fig = go.Figure(
-        go.Bar(
-            x=[v * 100 for v in p],
-            y=row_labels(data, lang),
-            orientation="h",
-            customdata=list(data["code"]),
-            marker_color=[WARNING if v >= 0.5 else (STATUS_COLOURS["partial"] if v > 0 else STATUS_COLOURS["met"]) for v in p],
-            text=[f"{v * 100:.1f}%" for v in p],
-            textposition="outside",
-            hovertemplate="%{y}<br>%{x:.1f}%<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(xaxis_title=f"{text('sim_p_bottom', lang, k=k)} (%)", xaxis_range=[0, 112], showlegend=False)
-    title = text("sim_bottom_title", lang, city=city_label(sim.units, city, lang), k=k, draws=f"{int(sim.n_draws):,}")
-    return style_figure(fig, title, height=170 + 34 * len(data))
+    height = (235 if lang == "en" else 195) + row_height * max(len(rows), 1)
+    return legend_on_top(style_figure(fig, fit_title(title, lang), height=height), height, lang=lang)
 
 
 def city_last_bars(sim: SimulationLike, city: str, lang: str = "zh") -> go.Figure:
-    """Bars of every city's probability (per cent) of being the province's last city
-    (``sim.cities.p_last``), in the order of ``sim.cities`` (most likely first); the home
-    city in the highlight colour and pointed at by an arrow (visible at 0 % too)."""
+    """Horizontal bars of the probability (per cent) of being the province's last city
+    (``sim.cities.p_last``), for the cities that were last in at least one draw only (no
+    empty bars), most likely first; the home city, when among them, in the highlight
+    colour. The other cities are counted in :func:`city_last_sentence`."""
     cities = sim.cities
     if city not in set(cities["city"]):
         raise ValueError(f"unknown city {city!r} (cities: {', '.join(map(str, cities['city']))})")
-    names = [city_name(r, lang) for _, r in cities.iterrows()]
-    p = [float(v) for v in cities["p_last"]]
+    some = cities[cities["p_last"] > 0].sort_values("p_last", ascending=False, kind="stable")
+    names = [city_name(r, lang) for _, r in some.iterrows()]
+    p = [float(v) for v in some["p_last"]]
     fig = go.Figure(
         go.Bar(
-            x=names,
-            y=[v * 100 for v in p],
-            customdata=list(cities["city"]),
-            marker={"color": [HIGHLIGHT if c == city else MUTED for c in cities["city"]]},
-            text=[f"{v * 100:.1f}%" for v in p],
+            x=[v * 100 for v in p],
+            y=names,
+            orientation="h",
+            customdata=list(some["city"]),
+            marker={"color": [HIGHLIGHT if c == city else MUTED for c in some["city"]]},
+            text=[pct_text(v, lang) for v in p],
             textposition="outside",
-            hovertemplate="%{x}<br>%{y:.1f}%<extra></extra>",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{x:.1f}%<extra></extra>",
+            showlegend=False,
         )
     )
-    home = names[list(cities["city"]).index(city)]
-    fig.add_annotation(x=home, y=p[list(cities["city"]).index(city)] * 100 + 8, yshift=10, text=f"<b>{html.escape(home)}</b>",
-                       showarrow=True, arrowhead=2, ax=0, ay=-28, font={"color": HIGHLIGHT})  # the home city, even at 0 %
-    fig.update_xaxes(categoryorder="array", categoryarray=names)
-    fig.update_layout(yaxis_title=f"{text('sim_p_last', lang)} (%)", yaxis_range=[0, 118], showlegend=False)
-    return style_figure(fig, text("sim_city_last_title", lang, draws=f"{int(sim.n_draws):,}"), height=420)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(xaxis_title=stext("city_last_axis", lang), xaxis_range=[0, 112])
+    fig = style_figure(fig, stext("city_last_bars_title", lang, draws=f"{int(sim.n_draws):,}"), height=130 + 34 * max(len(names), 1))
+    return fig.update_layout(margin={"t": 60})
 
 
 def city_last_sentence(sim: SimulationLike, city: str, lang: str = "zh") -> str:
-    """A Markdown sentence: the probability that ``city`` comes last, its nominal rank, and
-    the most likely last city (probabilities in per cent, 1 decimal)."""
+    """A Markdown sentence: the probability that ``city`` comes last (at the displayed
+    precision: "never" for 0), its nominal rank, the most likely last city, and how many
+    cities were never last."""
     cities = sim.cities
     row = cities[cities["city"] == city]
     if len(row) != 1:
         raise ValueError(f"unknown city {city!r} (cities: {', '.join(map(str, cities['city']))})")
     r = row.iloc[0]
-    top = cities.iloc[0]
+    top = cities.sort_values("p_last", ascending=False, kind="stable").iloc[0]
     n = len(cities)
     name, top_name = city_name(r, lang), city_name(top, lang)
     p, p_top = float(r["p_last"]), float(top["p_last"])
+    draws = f"{int(sim.n_draws):,}"
     if lang == "en":
-        s = (f"In {int(sim.n_draws):,} draws **{name}** (nominal rank {int(r['nominal_rank'])} of {n}) is the province's "
-             f"last city with probability **{p * 100:.1f} %**.")
+        s = (f"**{name}** (nominal rank {int(r['nominal_rank'])}/{n} among the cities) "
+             + (f"was never the province's last city in {draws} draws." if p <= 0
+                else f"is the province's last city with probability **{pct_text(p, lang)}** ({draws} draws)."))
         if top["city"] != city:
-            s += f" The most likely last city is {top_name} ({p_top * 100:.1f} %)."
+            s += f" The most likely last city is {top_name} ({pct_text(p_top, lang)})."
         return s
-    s = f"在 {int(sim.n_draws):,} 次抽样中，**{name}**（名义排名第 {int(r['nominal_rank'])}/{n} 位）成为全省末位市的概率为 **{p * 100:.1f}%**。"
+    s = (f"**{name}**（名义排名第 {int(r['nominal_rank'])}/{n} 位）"
+         + (f"在 {draws} 次抽样中从未成为全省末位市。" if p <= 0 else f"成为全省末位市的概率为 **{pct_text(p, lang)}**（{draws} 次抽样）。"))
     if top["city"] != city:
-        s += f"最可能的末位市是{top_name}（{p_top * 100:.1f}%）。"
+        s += f"最可能的末位市是{top_name}（{pct_text(p_top, lang)}）。"
     return s

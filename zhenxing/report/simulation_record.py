@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from ..framework import Framework
-from .simulation_figures import ComparisonLike, SensitivityLike, SimulationLike, rank_fan_data
-from .text import spread_pct
+from .simulation_figures import ComparisonLike, SensitivityLike, SimulationLike, pct_text, rank_fan_data, stext
+from .tables import Column, table_html
+from .text import category_label, spread_pct
 
 
 def _home_codes(city: str, *tables: pd.DataFrame | None) -> list[str]:
@@ -37,8 +38,8 @@ def simulation_record(
     input is given:
 
     * ``city``, ``city_en``, ``k`` (warning-talk places per category), ``units``
-      (code → name_zh, name_en, category; the city's units in the comparison's /
-      simulation's order);
+      (code → name_zh, name_en, category, n_category: units in its category; the
+      city's units in the comparison's / simulation's order);
     * ``scenarios`` (ids, reference first), ``kendall`` (matrix, scenario order),
       ``scenario_ranks`` (code → id → rank in category), ``scenario_changes``
       (code → id → change vs the reference), ``scenario_warning_talk`` (code → ids);
@@ -60,13 +61,15 @@ def simulation_record(
     for t in (comparison.table if comparison is not None else None, sim_units, bounds):
         if t is None:
             continue
+        n_cat = t.drop_duplicates("code").groupby("category")["code"].size()
         rows = t[t["city"] == city].drop_duplicates("code").set_index("code")
         if not rec["city_en"] and "city_en" in rows.columns and len(rows):
             rec["city_en"] = str(rows["city_en"].iloc[0])
         for c in codes:
             if c in rows.index and c not in rec["units"]:
                 r = rows.loc[c]
-                rec["units"][c] = {"name_zh": str(r["name_zh"]), "name_en": str(r.get("name_en", "") or ""), "category": str(r["category"])}
+                rec["units"][c] = {"name_zh": str(r["name_zh"]), "name_en": str(r.get("name_en", "") or ""), "category": str(r["category"]),
+                                   "n_category": int(n_cat[r["category"]])}
     if comparison is not None:
         ids = [s.id for s in comparison.scenarios]
         t = comparison.table.set_index("code")
@@ -165,10 +168,18 @@ def simulation_summary(record: Mapping[str, Any], lang: str = "zh", scenario_lab
         sim = record["simulation"]
         worst = max(sim["units"].items(), key=lambda kv: (kv[1]["p_bottom"], kv[1]["nominal_rank_category"]))
         name, p = _record_name(record, worst[0], lang), worst[1]["p_bottom"]
-        out.append(f"Monte Carlo ({sim['n_draws']:,} draws, seed {sim['seed']}): {city} is the last city with probability "
-                   f"{sim['p_city_last'] * 100:.1f} %; its unit most at risk of a bottom-{k} finish is {name} ({p * 100:.1f} %)."
-                   if en else f"蒙特卡洛模拟（{sim['n_draws']:,} 次，种子 {sim['seed']}）：{city}成为全省末位市的概率为 "
-                   f"{sim['p_city_last'] * 100:.1f}%；所辖单位中进入类别末 {k} 位概率最高的是{name}（{p * 100:.1f}%）。")
+        p_last = sim["p_city_last"]
+        if en:
+            last = (f"{city} was never the province's last city" if p_last <= 0
+                    else f"{city} is the province's last city with probability {pct_text(p_last, lang)}")
+            unit = (f"no unit of {city} finished in the bottom {k} of its category in any draw" if p <= 0
+                    else f"its unit most at risk of a bottom-{k} finish is {name} ({pct_text(p, lang)})")
+            out.append(f"Monte Carlo ({sim['n_draws']:,} draws, seed {sim['seed']}): {last}; {unit}.")
+        else:
+            last = f"{city}从未成为全省末位市" if p_last <= 0 else f"{city}成为全省末位市的概率为 {pct_text(p_last, lang)}"
+            unit = (f"所辖单位在全部抽样中均未进入类别末 {k} 位" if p <= 0
+                    else f"所辖单位中进入类别末 {k} 位概率最高的是{name}（{pct_text(p, lang)}）")
+            out.append(f"蒙特卡洛模拟（{sim['n_draws']:,} 次，种子 {sim['seed']}）：{last}；{unit}。")
     if "bounds" in record:
         pct = spread_pct(record["spread"]) if record.get("spread") is not None else "?"
         at_risk = [_record_name(record, c, lang) for c, b in record["bounds"].items() if b["warning_possible"]]
@@ -186,3 +197,63 @@ def simulation_summary(record: Mapping[str, Any], lang: str = "zh", scenario_lab
                   "在同一权重范围内抽样得到的排名全部落在精确范围之内。" if inside else "**有抽样排名超出精确范围，请报告此问题。**")
         out.append(s)
     return "\n".join(f"- {s}" for s in out)
+
+
+def risk_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per unit of the record's city, most at risk first: code, name_zh, name_en,
+    category, n (units in its category), nominal rank in category, the simulated 5–95 %
+    band, p_bottom, and (when the record has bounds) the exact best–worst rank within the
+    weight box with warning_possible / warning_certain. Order: warning talk certain, then
+    possible, then p_bottom, then the fewest places between the exact worst rank (else
+    the nominal rank) and the warning-talk zone, then code. Needs ``simulation``."""
+    sim = record["simulation"]["units"]
+    bounds = record.get("bounds", {})
+    rows = []
+    for code, u in record["units"].items():
+        s, b = sim[code], bounds.get(code)
+        worst = b["worst_rank_category"] if b else s["nominal_rank_category"]
+        rows.append({
+            "code": code, "name_zh": u["name_zh"], "name_en": u["name_en"], "category": u["category"], "n": u["n_category"],
+            "nominal": s["nominal_rank_category"], "band": _band(s["p05_rank_category"], s["p95_rank_category"]),
+            "p_bottom": s["p_bottom"],
+            "bounds": _band(b["best_rank_category"], b["worst_rank_category"]) if b else None,
+            "warning_possible": b["warning_possible"] if b else None, "warning_certain": b["warning_certain"] if b else None,
+            "_key": (not (b and b["warning_certain"]), not (b and b["warning_possible"]), -s["p_bottom"], u["n_category"] - worst, code),
+        })  # fmt: skip
+    rows.sort(key=lambda r: r["_key"])
+    return [{k: v for k, v in r.items() if k != "_key"} for r in rows]
+
+
+def _band(a: int, b: int) -> str:
+    return f"{a}" if a == b else f"{a}–{b}"
+
+
+def risk_table_html(record: Mapping[str, Any], fw: Framework, lang: str = "zh") -> str:
+    """The home city's warning-talk risk as a reader's table (:func:`risk_rows`): unit,
+    category, nominal rank "23/25", simulated 5–95 % band, P(bottom k) in per cent, and,
+    with bounds, the exact best–worst rank within ±spread and whether the warning talk is
+    possible / certain (是/否); a note defines them."""
+    k, en = record["k"], lang == "en"
+    sim = record["simulation"]
+    has_bounds = "bounds" in record
+    pct = spread_pct(record["spread"]) if record.get("spread") is not None else "?"
+    rows = [{**r, "name": (r["name_en"] or r["name_zh"]) if en else r["name_zh"], "category": category_label(fw, r["category"], lang)}
+            for r in risk_rows(record)]
+    columns = [
+        Column("name", stext("risk_unit", lang)),
+        Column("category", stext("risk_category", lang)),
+        Column("nominal", stext("risk_nominal", lang), "rank", of="n"),
+        Column("band", stext("risk_band", lang)),
+        Column("p_bottom", stext("risk_p_bottom", lang, k=k), "share"),
+    ]
+    if has_bounds:
+        columns += [
+            Column("bounds", stext("risk_bounds", lang, pct=pct)),
+            Column("warning_possible", stext("risk_possible", lang), "flag"),
+            Column("warning_certain", stext("risk_certain", lang), "flag"),
+        ]
+    city = (record.get("city_en") or record["city"]) if en else record["city"]
+    caption = stext("risk_caption" if has_bounds else "risk_caption_sampled", lang, city=city, draws=f"{sim['n_draws']:,}", pct=pct)
+    note = stext("risk_note", lang, k=k, pct=pct) if has_bounds else ""
+    return table_html(rows, columns, caption, lang, note=note,
+                      row_class=lambda r: "zx-flagged" if r.get("warning_certain") else ("zx-close" if r.get("warning_possible") else ""))
