@@ -25,9 +25,10 @@ $(TSTAMP): $(STAMP) pyproject.toml
 setup: $(STAMP)
 setup-test: $(TSTAMP)
 
+# the reports' PDFs need Debian's chromium (printed headless); without it the HTML reports alone
 run: $(STAMP)
 	$(BIN)/zhenxing run
-	$(BIN)/zhenxing reports
+	$(BIN)/zhenxing reports $$(command -v chromium >/dev/null 2>&1 && echo --pdf)
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -q
