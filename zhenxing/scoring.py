@@ -266,14 +266,30 @@ def margin_above_bottom(scores: np.ndarray, groups: np.ndarray, k: int) -> np.nd
     Positive: the points a unit can lose and stay out of its group's bottom k.
     Zero or negative: the unit is in the bottom k and must gain more than
     ``-margin`` to leave it (others held fixed).
+
+    The threshold is :func:`bottom_threshold` of each unit, found from one sort
+    per group: without unit i, the k-th lowest of the others is the k-th lowest
+    of the group when i sorts above it, else the (k+1)-th (ties hold equal values,
+    so any position of a tied unit gives the same threshold).
     """
     scores = np.asarray(scores, dtype=float)
     groups = np.asarray(groups)
     out = np.empty(len(scores))
+    if k <= 0:
+        out[:] = math.inf
+        return out
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
-        for pos, i in enumerate(idx):
-            out[i] = scores[i] - bottom_threshold(scores[idx], pos, k)
+        s = scores[idx]
+        order = np.argsort(s, kind="stable")
+        ranked = s[order]
+        pos = np.empty(len(s), dtype=int)
+        pos[order] = np.arange(len(s))
+        n = len(s)
+        lo = ranked[k - 1] if n - 1 >= k else math.inf
+        hi = ranked[k] if n - 1 >= k else math.inf
+        thr = np.where(pos >= k, lo, hi)
+        out[idx] = s - thr
     return out
 
 
@@ -429,10 +445,23 @@ def grades(steps: np.ndarray, veto: np.ndarray, fw: Framework) -> list[str]:
     """Grade id per unit, decided on the published total (``steps`` of ``10^-decimals`` points).
 
     A unit reaches a grade when its published total is at least the grade's
-    ``min_score`` (also taken at the published precision); a veto bars the top grade.
+    ``min_score`` (also taken at the published precision); a veto bars the top grade
+    (the rule of :meth:`Framework.grade_for`, for all units at once).
     """
     p = fw.publication.decimals
-    return [fw.grade_for(float(q), bool(v), key=lambda g: int(to_steps(g.min_score, p))).id for q, v in zip(steps, veto)]
+    ordered = sorted(fw.grades, key=lambda g: g.min_score, reverse=True)
+    steps = np.asarray(steps, dtype=float)
+    veto = np.asarray(veto, dtype=bool)
+    out = np.full(len(steps), len(ordered) - 1)
+    decided = np.zeros(len(steps), dtype=bool)
+    for k, grade in enumerate(ordered):
+        ok = ~decided & (steps >= float(to_steps(grade.min_score, p)))
+        if k == 0:
+            ok &= ~veto
+        out[ok] = k
+        decided |= ok
+    ids = np.array([g.id for g in ordered], dtype=object)
+    return list(ids[out])
 
 
 def city_table(units: pd.DataFrame, fw: Framework) -> pd.DataFrame:
