@@ -43,7 +43,7 @@ from pathlib import Path
 import pytest
 
 from zhenxing.report.batch import run_reports
-from zhenxing.report.pdf import FLAGS, PRINT_WIDTH_PX, Browser, DevTools, find_browser, launch
+from zhenxing.report.pdf import PRINT_WIDTH_PX, Browser, DevTools, find_browser, launch
 
 from .conftest import ROOT
 
@@ -156,28 +156,8 @@ def open_with_devtools(browser: str, url: str, tmp: Path, name: str) -> Page:
         proc.wait(30)
 
 
-def open_with_command_line(browser: str, url: str, tmp: Path, name: str) -> Page:
-    """Fallback without a websocket client: --dump-dom and --screenshot, console messages on stderr."""
-    common = [browser, *FLAGS, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000"]
-    dumped = subprocess.run([*common, f"--user-data-dir={tmp / ('profile-' + name)}", "--dump-dom", url],
-                            capture_output=True, text=True, timeout=120)
-    shot = tmp / f"{name}.png"
-    subprocess.run([*common, f"--user-data-dir={tmp / ('profile2-' + name)}", f"--screenshot={shot}", url],
-                   capture_output=True, text=True, timeout=120)
-    errors = [ln for ln in dumped.stderr.splitlines() if ":CONSOLE" in ln and re.search(r"Uncaught|Error|Failed", ln)]
-    dom = dumped.stdout
-    charts = len(re.findall(r'class="plotly-graph-div', dom))
-    drawn = len(re.findall(r'class="plotly-graph-div[^"]*"[^>]*>(?:(?!class="plotly-graph-div).)*?<svg class="main-svg"', dom, re.S))
-    return Page(dom, shot, errors, [], charts, drawn)
-
-
 def open_page(browser: str, path: Path, tmp: Path, name: str) -> Page:
-    url = path.resolve().as_uri()
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return open_with_command_line(browser, url, tmp, name)
-    return open_with_devtools(browser, url, tmp, name)
+    return open_with_devtools(browser, path.resolve().as_uri(), tmp, name)
 
 
 def png_info(path: Path) -> tuple[int, int, int]:
@@ -275,10 +255,6 @@ def test_the_check_catches_errors_and_network_requests(chromium, tmp_path):
     assert any("nosuchfunction" in e for e in page.errors), page.errors
     with pytest.raises(AssertionError):
         assert_clean(page, "bad.html")
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return
     assert any("drawn badly" in e for e in page.errors), page.errors
     assert any("127.0.0.1:9" in u for u in page.requests), page.requests
 
