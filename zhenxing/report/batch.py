@@ -8,6 +8,8 @@ with :data:`SIMULATION_DRAWS` draws and the run's seed, exact rank bounds),
 then writes an index page with the league table and links. Layout of a run::
 
     reports/<run>/index.html            league table, links, run parameters, failures
+    reports/<run>/whatif.html           what if the weights change: re-scores in the browser (:mod:`.whatif`)
+    reports/<run>/whatif.js             its script, shared (inlined with --standalone)
     reports/<run>/plotly.min.js         one shared copy (not with --standalone)
     reports/<run>/report.css            the notebook CSS, shared (not with --standalone)
     reports/<run>/<code>.html           one report per unit, no code cells
@@ -254,6 +256,11 @@ def run_reports(
     if not standalone:
         ensure_shared_assets(run_dir, lang)
     manifest = read_manifest(run_dir)
+    # the what-if page (whatif.html, re-scores in the browser): cheap, rewritten only when its content changed
+    from .planning import _scenario_files
+    from .whatif import write_whatif
+
+    write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone)
     results: dict[str, ReportResult] = {}
     todo: list[ReportJob] = []
     for job in plan.jobs:

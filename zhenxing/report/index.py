@@ -8,6 +8,7 @@ one file that works from disk). What it shows, most urgent first:
   city's published score; a city that is last says so); the number of units
   in the warning-talk zone, close to it and safe; links to the city overview
   and the ranking simulation (HTML and PDF);
+* a link to ``whatif.html`` (what if the weights change?, :mod:`.whatif`);
 * the units sorted by their margin to the warning-talk line (most at risk
   first) with their risk level as a red / amber / green badge (green only for
   ``safe``), category, rank with denominators ("23/25" in the category,
@@ -112,6 +113,7 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "version": "振兴工具包版本",
         "kernel": "计算内核",
         "other_lang": "英文版",
+        "whatif": "如果权重变化？",
     },
     "en": {
         "title_city": "{city} {year}: rural revitalisation assessment, warning-talk risk",
@@ -179,6 +181,7 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "version": "zhenxing version",
         "kernel": "Notebook kernel (Python)",
         "other_lang": "中文版",
+        "whatif": "What if the weights change?",
     },
 }
 
@@ -369,5 +372,5 @@ def render_index(
         rule_text=t["rule"].format(k=fw.warning_talk.per_category, points=format_published(rule.points, p) if rule.points % 1 else int(rule.points),
                                    ranks=rule.ranks),
         counts_text=t["counts"].format(ok=info["n_ok"], skipped=info["n_skipped"], failed=info["n_failed"], seconds=info["seconds"]),
-        provenance=provenance, other_link=other_link,
+        provenance=provenance, other_link=other_link, whatif_link="whatif.html" if (run_dir / "whatif.html").is_file() else "",
     )
