@@ -12,12 +12,12 @@ from ..scoring import AGGREGATIONS, MISSING_POLICIES, NORMALISATIONS
 from .state import SIMULATION_DRAWS, Settings
 from .words import method, word
 
-LABEL_WIDTH = "230px"
-SLIDER_WIDTH = "330px"
+LABEL_WIDTH = "140px"
+SLIDER_WIDTH = "250px"
 
 
 def _labelled(label: str, widget: W.Widget) -> W.HBox:
-    text = W.HTML(f'<div style="line-height:1.2;white-space:normal">{label}</div>', layout=W.Layout(width=LABEL_WIDTH))
+    text = W.HTML(f'<div style="line-height:1.15;white-space:normal;font-size:12px">{label}</div>', layout=W.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
     return W.HBox([text, widget], layout=W.Layout(align_items="center"))
 
 
@@ -101,7 +101,7 @@ def build_controls(fw: Framework, settings: Settings, presets: dict[str, Path], 
         _labelled(word("save_name_en", lang), save_name_en),
         save_overwrite, save, save_status,
         heading("simulate"), simulate, progress, simulate_status,
-    ], layout=W.Layout(width="590px", min_width="590px", padding="0 12px 0 0"))
+    ], layout=W.Layout(width="400px", min_width="400px", padding="0 12px 0 0"))
     return Controls(dims, shares, weight_sum, accordion, normalisation, aggregation, missing, preset, reset,
                     save_file, save_name_zh, save_name_en, save_overwrite, save, save_status, simulate, progress,
                     simulate_status, panel)

@@ -21,8 +21,10 @@ from .words import word
 HOME_WARNING = "#8e0000"  # a home-city unit in the warning-talk zone
 RISK_COLOURS = {"flagged": "#c62828", "close": "#ef6c00", "safe": "#2e7d32"}
 TABLE_CSS = (
-    "<style>.zx-ex table{border-collapse:collapse;font-size:13px}"
-    ".zx-ex th,.zx-ex td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}"
+    "<style>.zx-ex table{border-collapse:collapse;font-size:12.5px}"
+    ".zx-ex{overflow-x:auto;max-width:100%}"
+    ".zx-ex th,.zx-ex td{padding:3px 6px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}"
+    ".zx-ex th{white-space:normal;vertical-align:bottom;line-height:1.2}"
     ".zx-ex th{background:#f3f5f8}.zx-ex td.l,.zx-ex th.l{text-align:left}"
     ".zx-ex .up{color:#2e7d32}.zx-ex .down{color:#c62828}</style>"
 )
