@@ -134,8 +134,8 @@ def test_first_run_writes_every_report(batch):
     for key in keys:
         assert (run_dir / f"{key}.html").stat().st_size > 10_000
         assert (run_dir / "notebooks" / f"{key}.ipynb").is_file()
-    # exactly one plotly.js in the folder, the plotly package's own
-    assert list(run_dir.rglob("*.js")) == [run_dir / PLOTLY_JS]
+    # exactly one plotly.js in the folder, the plotly package's own, and the what-if page's script
+    assert sorted(run_dir.rglob("*.js")) == [run_dir / PLOTLY_JS, run_dir / "whatif.js"]
     assert (run_dir / PLOTLY_JS).read_bytes() == plotly_js_path().read_bytes()
     # nothing half-written or left over; no kernel logs for successful reports
     names = [p.name for p in run_dir.rglob("*")]

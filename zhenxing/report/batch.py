@@ -260,7 +260,7 @@ def run_reports(
     from .planning import _scenario_files
     from .whatif import write_whatif
 
-    write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone)
+    write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone, force)
     results: dict[str, ReportResult] = {}
     todo: list[ReportJob] = []
     for job in plan.jobs:

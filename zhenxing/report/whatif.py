@@ -309,9 +309,9 @@ def ensure_whatif_js(run_dir: Path) -> None:
 
 
 def write_whatif(run_dir: Path, dataset: Dataset, year: int, home_city: str | None, scenario_files, lang: str,
-                 standalone: bool = False) -> tuple[Path, bool]:
+                 standalone: bool = False, force: bool = False) -> tuple[Path, bool]:
     """Write ``whatif.html`` (and, shared, ``whatif.js``) into ``run_dir``; (path, written) —
-    not written when the same page is there already."""
+    not written when the same page is there already (unless ``force``)."""
     from ..scenarios import load_scenarios
 
     scenarios = load_scenarios(list(scenario_files), dataset.framework) if scenario_files else []
@@ -319,7 +319,7 @@ def write_whatif(run_dir: Path, dataset: Dataset, year: int, home_city: str | No
     if not standalone:
         ensure_whatif_js(run_dir)
     target = Path(run_dir) / PAGE
-    if target.is_file() and target.read_text(encoding="utf-8") == html:
+    if not force and target.is_file() and target.read_text(encoding="utf-8") == html:
         return target, False
     write_files([(target, text_writer(html))])
     return target, True
