@@ -466,21 +466,37 @@ def test_a_tie_with_the_calendar_at_the_shown_precision_is_on_time(schedules):
 def test_schedule_bars_show_progress_against_the_calendar(schedules, fw):
     table = schedules["990123"]
     fig = schedule.schedule_bars(table, fw, "en")
-    bars, ticks = fig.data
-    assert isinstance(bars, go.Bar) and bars.orientation == "h"
-    assert list(bars.customdata) == list(table["indicator"])
+    *bars, ticks = fig.data
+    assert isinstance(ticks, go.Scatter) and all(isinstance(b, go.Bar) and b.orientation == "h" for b in bars)
     np.testing.assert_allclose(ticks.x, table["calendar"] * 100)
-    assert list(bars.marker.color) == [style.SCHEDULE_COLOURS[s] for s in table["status"]]
-    for x, p, s in zip(bars.x, table["progress"], table["status"]):
+    # one trace per status present, in its colour, with its legend entry
+    statuses = [s for s in schedule.SCHEDULE_STATUS_ORDER if s in set(table["status"])]
+    assert len(statuses) >= 3 and [b.legendgroup for b in bars] == statuses
+    assert [b.marker.color for b in bars] == [style.SCHEDULE_COLOURS[s] for s in statuses]
+    assert [b.name for b in bars] == [schedule._schedule_label(s, "en") for s in statuses]
+    assert all(b.showlegend is not False for b in bars) and fig.layout.barmode == "overlay"
+    x = {i: (v, b.legendgroup) for b in bars for i, v in zip(b.customdata, b.x)}
+    assert sorted(x) == sorted(table["indicator"])
+    for ind, p, s in zip(table["indicator"], table["progress"], table["status"]):
+        v, status = x[ind]
+        assert status == s
         if s in ("ahead", "behind") and -0.2 <= p <= 1.5:
-            assert x == pytest.approx(p * 100)  # the library's progress, in per cent
+            assert v == pytest.approx(p * 100)  # the library's progress, in per cent
         if s == "ahead":
-            assert p >= 0.75 and x >= 75
+            assert p >= 0.75 and v >= 75
         if s == "behind":
-            assert x < 75
+            assert v < 75
+    assert list(fig.layout.yaxis.categoryarray) == list(ticks.y)  # the table's order, top down
+    # the value labels stand right of the plot area (x beyond the axis), where no tick or bar crosses them
+    labels = [a for a in fig.layout.annotations if a.xref == "paper" and a.yref == "y"]
+    assert [a.y for a in labels] == list(ticks.y) and all(a.x >= 1 and a.xanchor == "left" for a in labels)
+    assert any("behind schedule" in a.text and "%" in a.text for a in labels)
+    assert max(fig.layout.xaxis.range) > max(max(b.x) for b in bars) and max(ticks.x) < max(fig.layout.xaxis.range)
+    assert fig.layout.margin.r >= 150 and fig.layout.width == style.FIGURE_WIDTH == 680
     assert fig.layout.shapes[0].x0 == 100 and fig.layout.shapes[0].x1 == 100  # the target line
     assert fig.layout.title.text.startswith("By month 9") and not CJK.search(fig.layout.title.text)
-    assert "截至 9 月" in schedule.schedule_bars(table, fw, "zh").layout.title.text
+    zh = schedule.schedule_bars(table, fw, "zh")
+    assert "截至 9 月" in zh.layout.title.text and any("慢于序时进度" in a.text for a in zh.layout.annotations)
     json.loads(fig.to_json())
 
 

@@ -10,8 +10,12 @@ its category and warning-talk flag (from the category league charts, every
 chart redrawn at each input: ``whatif.drawAll``), the home
 city's table (total, rank, margin, risk level) and the city league (score,
 rank, last) are compared with :func:`zhenxing.scoring.score_year` for the same
-weights and aggregation. The page must raise no JavaScript error and make no
-request off the disk.
+weights and aggregation, and the effective points shown beside each slider
+("30 → 22.2") with ``weight × scale / Σweights`` at one decimal. The page must
+raise no JavaScript error and make no request off the disk. In print emulation
+(an A4-printable viewport, :data:`~zhenxing.report.pdf.PRINT_WIDTH_PX`) no
+visible element reaches past the printable width (``WIDE_JS`` of
+``tests/test_browser.py``), with the weights still printed as text.
 
 Without Chromium the test is skipped, except under CI (``CI=true``), where it fails.
 """
@@ -31,11 +35,12 @@ from zhenxing.framework import load_framework
 from zhenxing.labels import risk_label
 from zhenxing.precision import format_published
 from zhenxing.report.batch import run_reports
-from zhenxing.report.pdf import Browser, find_browser
+from zhenxing.report.pdf import PRINT_WIDTH_PX, Browser, find_browser
 from zhenxing.scenarios import load_scenarios
 from zhenxing.scoring import ScoringOptions, score_year
 
 from .conftest import ROOT
+from .test_browser import WIDE_JS
 
 FRAMEWORK = ROOT / "params" / "framework.yaml"
 REGISTER = ROOT / "data" / "raw" / "demo_register_synthetic.csv"
@@ -57,7 +62,10 @@ READ_JS = """(() => {
   });
   const c = document.getElementById('city-league').data[0];
   c.customdata.forEach(d => { cities[d[0]] = [d[3], d[1], d[2]]; });
-  return JSON.stringify({units, home, cities, weights: window.whatif.state.weights, aggregation: window.whatif.state.aggregation});
+  const effective = Array.from(document.querySelectorAll('#sliders .effective'), e => e.textContent);
+  const given = Array.from(document.querySelectorAll('#sliders .given'), e => e.textContent);
+  return JSON.stringify({units, home, cities, effective, given, weights: window.whatif.state.weights,
+                         aggregation: window.whatif.state.aggregation});
 })()"""
 
 
@@ -120,6 +128,10 @@ def compare(page: dict, ds, weights, aggregation, what: str) -> None:
     units, home, cities = expected(ds, weights, aggregation)
     assert page["aggregation"] == aggregation, what
     assert page["weights"] == pytest.approx(list(weights), abs=1e-12), what
+    # beside each slider: the weight, and the points it counts for after renormalising to the scale
+    scale, w = ds.framework.scale, np.asarray(weights, float)
+    assert page["effective"] == [format_published(x, 1) for x in w * scale / w.sum()], what
+    assert [float(g) for g in page["given"]] == pytest.approx(list(w), abs=0.005), what
     assert page["units"] == units, what
     assert page["home"] == home, what
     assert page["cities"] == cities, what
@@ -179,3 +191,38 @@ def test_whatif_page_agrees_with_score_year(chromium, run, dataset):
         assert errors == []
         assert [u for u in requests if not u.startswith(LOCAL)] == []
         assert any(u.endswith("/whatif.js") for u in requests) and any(u.endswith("/plotly.min.js") for u in requests)
+
+
+@pytest.fixture(scope="module")
+def page_en(tmp_path_factory, dataset):
+    """The English page (its table's headers and badges are the widest), standalone."""
+    from zhenxing.report.whatif import write_whatif
+
+    path, written = write_whatif(tmp_path_factory.mktemp("whatif_en"), dataset, YEAR, CITY, SCENARIOS, "en", standalone=True)
+    assert written
+    return path
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_whatif_page_fits_the_a4_print_width(chromium, run, page_en, lang):
+    """Print emulation: the controls stack above the results, the sliders give way to their weights as text,
+    and no visible element is wider than the printable A4 width."""
+    page = run / "whatif.html" if lang == "zh" else page_en
+    with Browser(chromium) as browser:
+        tab = browser.open(page.as_uri(), width=PRINT_WIDTH_PX, height=1000, media="print")
+        try:
+            tab.evaluate("""(() => { const s = document.getElementById('w0'); s.value = '30';
+              s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()""")
+            wide = json.loads(tab.evaluate(WIDE_JS % PRINT_WIDTH_PX))
+            shown = json.loads(tab.evaluate("""JSON.stringify({
+              sliders: Array.from(document.querySelectorAll('#sliders input[type=range]')).map(s => getComputedStyle(s).display),
+              weights: document.getElementById('sliders').innerText,
+              controls: document.querySelector('.controls').getBoundingClientRect().bottom,
+              results: document.querySelector('main').getBoundingClientRect().top})"""))
+        finally:
+            tab.close()
+    assert wide["n"] == 0 and wide["scroll"] <= PRINT_WIDTH_PX + 1, (
+        f"{wide['n']} element(s) wider than the printable A4 width ({PRINT_WIDTH_PX} px), page {wide['scroll']} px: {wide['bad']}")
+    assert set(shown["sliders"]) == {"none"}, shown
+    assert "30 →" in shown["weights"] and "→" in shown["weights"], shown
+    assert shown["controls"] <= shown["results"], shown  # the controls above the results

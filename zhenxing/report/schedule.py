@@ -158,9 +158,12 @@ def schedule_bar_values(table: pd.DataFrame) -> list[float]:
 
 def schedule_bars(table: pd.DataFrame, fw: Framework, lang: str = "zh") -> go.Figure:
     """Bullet chart of schedule progress: per indicator a bar of the share of the way
-    from last year's value to the target covered (per cent, coloured by status, see
-    :func:`schedule_bar_values`), a tick at the calendar share (month / 12) and a
-    dashed line at 100 % (target reached). Indicators in the table's order, top down."""
+    from last year's value to the target covered (per cent, see
+    :func:`schedule_bar_values`), one bar trace per status (its colour, its legend
+    entry), a tick at the calendar share (month / 12) and a dashed line at 100 %
+    (target reached). The value labels ("44% · behind schedule") stand in a column
+    right of the plot area, where neither the tick nor a bar crosses them.
+    Indicators in the table's order, top down."""
     names = indicator_names(fw, lang)
     y = [wrap(names.get(i, i), 30) for i in table["indicator"]]
     statuses = [str(s) for s in table["status"]]
@@ -169,14 +172,17 @@ def schedule_bars(table: pd.DataFrame, fw: Framework, lang: str = "zh") -> go.Fi
     for p, s in zip(table["progress"], statuses):
         t = _progress_text(p, s)
         labels.append(_schedule_label(s, lang) if t == "—" else f"{t} · {_schedule_label(s, lang)}")
+    indicators = list(table["indicator"])
     fig = go.Figure()
-    fig.add_bar(
-        name=text("sched_progress", lang), x=bars, y=y, orientation="h",
-        marker_color=[SCHEDULE_COLOURS.get(s, UNIT_COLOUR) for s in statuses],
-        text=labels, textposition="outside", cliponaxis=False, showlegend=False,
-        customdata=list(table["indicator"]),
-        hovertemplate="%{y}<br>%{text}<extra></extra>",
-    )
+    order = [s for s in SCHEDULE_STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(SCHEDULE_STATUS_ORDER))
+    for status in order:  # one trace per status: every colour has its legend entry
+        rows = [k for k, s in enumerate(statuses) if s == status]
+        fig.add_bar(
+            name=_schedule_label(status, lang), x=[bars[k] for k in rows], y=[y[k] for k in rows], orientation="h",
+            marker_color=SCHEDULE_COLOURS.get(status, UNIT_COLOUR), text=[labels[k] for k in rows], textposition="none",
+            customdata=[indicators[k] for k in rows], legendgroup=status,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
     months = sorted({int(m) for m in table["month"]})
     cal_name = text("sched_calendar", lang) + (f" {months[0]}/12" if len(months) == 1 else "")
     fig.add_scatter(
@@ -187,11 +193,16 @@ def schedule_bars(table: pd.DataFrame, fw: Framework, lang: str = "zh") -> go.Fi
     fig.add_shape(type="line", x0=100, x1=100, y0=0, y1=1, yref="paper", line={"color": "#555", "width": 1, "dash": "dash"})
     fig.add_annotation(text=text("sched_target_line", lang), x=100, y=1, yref="paper", yanchor="bottom", showarrow=False,
                        font={"size": 11, "color": "#555"})
+    for label, row in zip(labels, y):  # the value labels: a column right of the plot area
+        fig.add_annotation(text=label, x=1, xref="paper", xanchor="left", xshift=8, y=row, yref="y", showarrow=False,
+                           align="left", font={"size": 12, "color": "#333"})
     lo = min([0.0, *bars]) - 5.0
-    hi = max([100.0, *bars]) + 45.0  # room for the labels
-    fig.update_layout(xaxis_title=text("sched_axis", lang), bargap=0.35)
+    hi = max([100.0, *bars]) + 8.0
+    fig.update_layout(xaxis_title=text("sched_axis", lang), bargap=0.35, barmode="overlay")
     fig.update_xaxes(range=[lo, hi], zeroline=True, zerolinecolor="#999")
-    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=y, automargin=True)
     when = text("sched_when_month", lang, m=months[0]) if len(months) == 1 else text("sched_when_latest", lang)
     lines = max((label.count("<br>") + 1 for label in y), default=1)
-    return style_figure(fig, text("sched_bars_title", lang, when=when), height=150 + max(38, 15 * lines + 12) * max(len(table), 1))
+    fig = style_figure(fig, text("sched_bars_title", lang, when=when), height=150 + max(38, 15 * lines + 12) * max(len(table), 1))
+    fig.update_layout(margin={"r": 175})  # px for the label column; the figure stays FIGURE_WIDTH wide
+    return fig

@@ -20,7 +20,9 @@ computed:
   normalisation, once per aggregation (the geometric one aggregates within the
   dimensions too), with the bonus and deduction points;
 * the slider weights (points) are renormalised to the framework's scale
-  (``W · scale / ΣW``) as :class:`~zhenxing.scoring.ScoringOptions` requires,
+  (``W · scale / ΣW``) as :class:`~zhenxing.scoring.ScoringOptions` requires
+  (beside each slider the page shows the weight and, after an arrow, these
+  effective points at one decimal, e.g. "30 → 22.2"),
   then ``base = scale · agg(A, W / ΣW)`` (:func:`~zhenxing.scoring.base_score`,
   :func:`~zhenxing.aggregate.weighted_arithmetic` or
   :func:`~zhenxing.aggregate.weighted_geometric` with its offset),
@@ -79,8 +81,9 @@ WHATIF_TEXT: dict[str, dict[str, str]] = {
         "arithmetic": "加权算术平均",
         "geometric": "加权几何平均",
         "reset": "恢复现行权重",
-        "weights_sum": "权重合计 {sum} 分",
-        "weights_rule": "计算时各权重按比例换算为合计 {scale} 分（与工具包的计算规则相同），因此只有各权重之间的比例起作用。",
+        "weights_sum": "权重合计 {sum} 分，按比例换算为 {scale} 分计算",
+        "weights_rule": "计算时各权重按比例换算为合计 {scale} 分（与工具包的计算规则相同），因此只有各权重之间的比例起作用；箭头后为实际计入的分数（权重 × {scale} ÷ 权重合计，保留 1 位小数）。",
+        "points_unit": "分",
         "zero_sum": "权重合计为 0，无法计算：请至少给一个维度正的权重。",
         "not_available": "无法在本页重算的方案：",
         "why_normalisation": "{name}：改变了指标标准化方法，需要各指标原始值重新计算，请查看排名模拟报告。",
@@ -130,8 +133,9 @@ WHATIF_TEXT: dict[str, dict[str, str]] = {
         "arithmetic": "weighted arithmetic mean",
         "geometric": "weighted geometric mean",
         "reset": "Reset to the current weights",
-        "weights_sum": "Weights add up to {sum} points",
-        "weights_rule": "For scoring the weights are rescaled to add up to {scale} points (as the toolkit does), so only their proportions matter.",
+        "weights_sum": "Weights add up to {sum} points, rescaled to {scale} for scoring",
+        "weights_rule": "For scoring the weights are rescaled to add up to {scale} points (as the toolkit does), so only their proportions matter; after the arrow: the points a dimension actually counts for (weight × {scale} / sum of the weights, one decimal).",
+        "points_unit": "pts",
         "zero_sum": "The weights add up to 0: give at least one dimension a positive weight.",
         "not_available": "Scenarios this page cannot re-score:",
         "why_normalisation": "{name}: it changes how indicators are normalised, which needs the indicator values; see the ranking simulation or zhenxing simulate.",
@@ -287,6 +291,7 @@ def render_whatif(data: dict, *, standalone: bool = False, back_link: str = "ind
                                         decimals=data["decimals"]),
             "footer": t["footer"].format(year=data["year"], version=__version__),
             "weights_rule": t["weights_rule"].format(scale=f"{data['scale']:g}"),
+            "weights_sum": t["weights_sum"].replace("{scale}", f"{data['scale']:g}"),
             "city": city}
     plotly_inline = js_inline = ""
     if standalone:

@@ -98,12 +98,17 @@
   const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const num = v => (Math.round(v * 100) / 100).toString();
 
+  // x at one decimal, half away from zero after snapping (zhenxing.precision.to_steps with 1 decimal)
+  const one = x => { const q = Math.sign(x) * Math.floor(rint(Math.abs(x) * 10 * 1e6) / 1e6 + 0.5); return (q / 10).toFixed(1); };
+
+  // beside each slider: its weight and, after the arrow, the points it counts for (W * scale / sum(W))
   function showWeights() {
+    const sum = state.weights.reduce((s, w) => s + w, 0);
     sliders.forEach((s, d) => {
       s.value = state.weights[d];
-      el(s.id + "-value").textContent = num(state.weights[d]);
+      el(s.id + "-given").textContent = num(state.weights[d]);
+      el(s.id + "-effective").textContent = sum > 0 ? one(state.weights[d] * D.scale / sum) : "—";
     });
-    const sum = state.weights.reduce((s, w) => s + w, 0);
     el("weights-sum").textContent = T.weights_sum.replace("{sum}", num(sum));
     el("aggregation").value = state.aggregation;
   }
@@ -275,5 +280,7 @@
   update();  // the first drawing: every chart
   api.drawAll = false;
   if (observer) charts.forEach(([id]) => observer.observe(el(id)));
+  // printing: every chart up to date and as wide as the printed page
+  window.addEventListener("beforeprint", () => { charts.forEach(([id]) => { draw(id); Plotly.Plots.resize(el(id)); }); });
   window.zhenxingReady = true;
 })();
