@@ -65,11 +65,15 @@ def test_waterfall_runs_from_full_marks_to_the_total(gaps, fw):
         assert steps["measure"].iloc[0] == "absolute" and steps["measure"].iloc[-1] == "total"
         assert steps["value"].iloc[0] == pytest.approx(fw.scale)
         relative = steps.loc[steps["measure"] == "relative", "value"]
-        assert steps["value"].iloc[0] + relative.sum() == pytest.approx(gap.standing.total, abs=1e-9), code
+        # the steps add up to the unrounded total, which the published total shows to half a step
+        assert steps["value"].iloc[0] + relative.sum() == pytest.approx(gap.unit["total_exact"], abs=1e-9), code
         assert steps["value"].iloc[-1] == gap.standing.total
-        # one step per dimension (points lost, negative), then bonus and deductions
-        lost = -relative.iloc[: len(fw.dimensions)].to_numpy()
-        np.testing.assert_allclose(lost, gap.dimensions["points_lost"].to_numpy())
+        assert abs(gap.unit["total_exact"] - gap.standing.total) <= 0.005 + 1e-12
+        # one step per dimension that loses points (unrounded, negative), then bonus and deductions; no empty step
+        exact = {d.id: fw.dimension_weights[k] - gap.unit[f"dim_{d.id}_exact"] for k, d in enumerate(fw.dimensions)}
+        lost = [v for v in exact.values() if v > 1e-12]
+        np.testing.assert_allclose(-relative.iloc[: len(lost)].to_numpy(), lost)
+        assert (relative != 0).all()
         fig = county.loss_waterfall(gap, fw)
         trace = fig.data[0]
         assert isinstance(trace, go.Waterfall)
@@ -92,10 +96,11 @@ def test_waterfall_adds_aggregation_and_floor_steps(gaps, fw, ds):
     geo = county_gap(ds, "990123", 2023, options=ScoringOptions(aggregation="geometric"))
     steps = county.waterfall_steps(geo, fw, "en")
     assert "Aggregation effect" in list(steps["label"])
-    assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(geo.standing.total)
+    assert steps["value"].iloc[0] + steps.loc[steps["measure"] == "relative", "value"].sum() == pytest.approx(geo.unit["total_exact"])
     # a total floored at 0: deductions larger than the base
     g = gaps["990123"]
-    unit = dict(g.unit, base=2.0, bonus=0.0, deduction=5.0)
+    exact_dims = {f"dim_{d}_exact": 0.02 * m for d, m in zip(g.dimensions["dimension"], g.dimensions["max_points"])}
+    unit = dict(g.unit, base=2.0, base_exact=2.0, bonus=0.0, deduction=5.0, total_exact=0.0, **exact_dims)
     dims = g.dimensions.assign(points_lost=g.dimensions["max_points"] - g.dimensions["max_points"] * 0.02)
     fake = SimpleNamespace(unit=unit, dimensions=dims, standing=SimpleNamespace(total=0.0))
     steps = county.waterfall_steps(fake, fw, "en")

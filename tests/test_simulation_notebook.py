@@ -90,10 +90,11 @@ def test_the_stored_demo_run_shows_the_pinned_numbers(tmp_path):
 
     # the page: title, key findings and the home city's risk table first, nothing for developers
     shown = [o["data"] for o in outputs(nb) if "data" in o]
-    first = [d.get("text/markdown") or d.get("text/html", "") for d in shown[:4]]
+    first = [d.get("text/markdown") or d.get("text/html", "") for d in shown[:5]]
     assert first[0].startswith("# 青岚市 2023 年排名模拟与稳健性分析")
-    assert notebook.SIMULATION_MIMETYPE in shown[2] and "芦源县" in summary
-    assert "<figcaption>青岚市各单位的约谈风险" in first[3] and "23/25" in first[3] and "0.1%" in first[3]
+    assert "(index.html)" in first[1] and "(whatif.html)" in first[1]  # the way back to the index, and the what-if page
+    assert notebook.SIMULATION_MIMETYPE in shown[3] and "芦源县" in summary
+    assert "<figcaption>青岚市各单位的约谈风险" in first[4] and "23/25" in first[4] and "0.1%" in first[4]
     everything = "\n".join(str(d.get("text/markdown", "")) + str(d.get("text/html", "")) for d in shown if notebook.PLOTLY_MIMETYPE not in d)
     for word in ("papermill", "parameters", "参数化"):
         assert word not in everything

@@ -307,7 +307,7 @@ class ScoreResult:
       ``deduction``, ``total`` (points, all as published), ``veto``, ``grade``,
       ranks, the warning-talk flag and ``margin_bottom`` (published points above
       the warning-talk line; <= 0 inside it), decided on the published total;
-      then ``total_exact`` and ``dim_<id>_exact`` (unrounded); sorted by total
+      then ``base_exact``, ``total_exact`` and ``dim_<id>_exact`` (unrounded); sorted by total
       descending, then code;
     * ``indicators``: one row per unit and indicator (value, target, goalpost,
       attainment 0..1, points, max_points, points_lost, missing);
@@ -391,6 +391,7 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     units["margin_bottom"] = from_steps(margin_above_bottom(steps, cat, fw.warning_talk.per_category), p)
     units["risk"] = risk_levels(steps, cat, fw)
     units["n_missing"] = arr["missing"].sum(axis=1)
+    units["base_exact"] = arr["base"]
     units["total_exact"] = arr["total_exact"]
     for k, d in enumerate(fw.dimensions):
         units[f"dim_{d.id}_exact"] = dim_points[:, k]

@@ -29,7 +29,7 @@ from .style import (
     UNIT_COLOUR,
     style_figure,
 )
-from .tables import Column, format_number, table_html, template
+from .tables import Column, format_pair, table_html, template
 from .text import (
     STATUS_LABELS,
     axis_dimension_names,
@@ -40,6 +40,7 @@ from .text import (
     is_nan,
     text,
     unit_name,
+    wrap,
 )
 
 
@@ -103,6 +104,7 @@ def headline_record(gap: GapLike) -> dict[str, Any]:
             "feasible": bool(gap.path.feasible),
             "goal_met": bool(gap.path.goal_met),
             "points_gained": float(gap.path.steps["points_gained"].sum()) if len(gap.path.steps) else 0.0,
+            "rescored_total": float(gap.path.rescored_total),
             "steps": [{"indicator": str(r.indicator), "value": float(r.value), "new_value": float(r.new_value)}
                       for r in gap.path.steps.itertuples()],
         },
@@ -191,7 +193,7 @@ def missing_note(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
     how = rule.get(fw.missing_values, ("", ""))
     if lang == "en":
         return f"**Missing values ({len(gap.missing_indicators)}):** {listed} — {how[1]} under the framework's rule."
-    return f"**缺失指标（{len(gap.missing_indicators)} 项）：**{listed}——依框架规定{how[0]}。"
+    return f"**缺失指标（{len(gap.missing_indicators)} 项）**：{listed}——依框架规定{how[0]}。"
 
 
 def _listing(items: list[str], lang: str) -> str:
@@ -225,8 +227,12 @@ def findings(gap: GapLike, fw: Framework, lang: str = "zh") -> list[str]:
                       full=f"{d['max_points']:g}", lost=format_published(d["points_lost"], p)) for d in r["top_dimensions"]]
         out.append(text("finding_dimensions", lang, items=_listing(parts, lang)))
     if r["top_obstacles"]:
-        parts = [f"{names.get(o['indicator'], o['indicator'])}（{o['obstacle'] * 100:.1f}%）" if lang != "en"
-                 else f"{names.get(o['indicator'], o['indicator'])} ({o['obstacle'] * 100:.1f} %)" for o in r["top_obstacles"]]
+        missing = set(r["missing_indicators"])
+        parts = []
+        for o in r["top_obstacles"]:
+            name, share = names.get(o["indicator"], o["indicator"]), f"{o['obstacle'] * 100:.1f}"
+            note = text("obstacle_missing", lang) if o["indicator"] in missing else ""
+            parts.append(f"{name}（{share}%{note}）" if lang != "en" else f"{name} ({share}\u00a0%{note})")
         out.append(text("finding_obstacles", lang, items=_listing(parts, lang)))
     path = r["path"]
     if path is None:
@@ -241,11 +247,12 @@ def findings(gap: GapLike, fw: Framework, lang: str = "zh") -> list[str]:
         for st in shown:
             i = ind[st["indicator"]]
             verb = text("raise" if st["new_value"] >= st["value"] else "lower", lang)
-            parts.append(text("path_step", lang, name=names.get(i.id, i.id), verb=verb, a=format_number(st["value"]),
-                              b=format_number(st["new_value"]), unit=unit_text(i.unit_label(lang), lang)))
+            a, b = format_pair(st["value"], st["new_value"])
+            parts.append(text("path_step", lang, name=names.get(i.id, i.id), verb=verb, a=a, b=b, unit=unit_text(i.unit_label(lang), lang)))
         more = text("path_more", lang, n=len(path["steps"]) - len(shown)) if len(path["steps"]) > len(shown) else ""
         key = f"finding_path_{path['goal']}" if path["feasible"] else "finding_path_infeasible"
-        out.append(text(key, lang, steps=_listing(parts, lang) + more, pts=format_published(path["points_gained"], p)))
+        out.append(text(key, lang, steps=_listing(parts, lang) + more, pts=format_published(path["points_gained"], p),
+                        now=format_published(r["total"], p), new=format_published(path["rescored_total"], p)))
     return out
 
 
@@ -288,7 +295,8 @@ def dimension_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     """Grouped bars per dimension: the unit's points, the category mean and the
     category leader, with full marks as a marker (points)."""
     d = gap.dimensions
-    names = axis_dimension_names(fw, lang, width=8)  # eight labels side by side on an A4-wide chart: wrapped, not slanted
+    # eight labels side by side on an A4-wide chart: wrapped, not slanted
+    names = axis_dimension_names(fw, lang, width=8 if lang != "en" else 12)
     x = [names.get(i, i) for i in d["dimension"]]
     fig = go.Figure()
     fig.add_bar(name=text("this_unit", lang), x=x, y=list(d["points"]), marker_color=UNIT_COLOUR)
@@ -299,7 +307,7 @@ def dimension_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
         marker={"symbol": "line-ew-open", "size": 28, "color": "#333", "line": {"width": 3}},
     )
     fig.update_layout(barmode="group", yaxis_title=text("points", lang))
-    fig.update_xaxes(tickangle=0, automargin=True)
+    fig.update_xaxes(tickangle=0, automargin=True, tickfont={"size": 10 if lang == "en" else 12})
     return style_figure(fig, text("dimension_title", lang), height=420)
 
 
@@ -307,33 +315,40 @@ def waterfall_steps(gap: GapLike, fw: Framework, lang: str = "zh") -> pd.DataFra
     """Steps of the loss waterfall: label, measure, value (points).
 
     Full marks (Σ dimension full marks), minus the points lost in each
-    dimension (labels wrapped for the axis), an aggregation step when the base score is not the sum of the
-    dimension points (non-arithmetic aggregation), plus the bonus, minus the
-    deductions (each only when not zero), a floor step if the total was raised
-    to 0, ending at the unit's total. The relative steps sum exactly to
-    ``total − full marks``.
+    dimension that loses any (labels wrapped for the axis), an aggregation
+    step when the base score is not the sum of the dimension points
+    (non-arithmetic aggregation), plus the bonus, minus the deductions (each
+    only when not zero), a floor step if the total was raised to 0, ending at
+    the unit's published total. The steps use the unrounded points, so no
+    rounding remainder appears as a step; they add up to the unrounded total,
+    within half a publication step of the published one.
     """
     d = gap.dimensions
     u = gap.unit
-    names = axis_dimension_names(fw, lang, width=10)
+    names = axis_dimension_names(fw, lang, width=8 if lang != "en" else 12)
     full = float(d["max_points"].sum())
     rows: list[tuple[str, str, float]] = [(text("full_marks", lang), "absolute", full)]
-    rows += [(names.get(i, i), "relative", 0.0 - float(lost) + 0.0) for i, lost in zip(d["dimension"], d["points_lost"])]
-    running = full - float(d["points_lost"].sum())
-    base = float(u.get("base", running))
+    running = full
+    for dim, max_points, published_points in zip(d["dimension"], d["max_points"], d["points"]):
+        points = float(u.get(f"dim_{dim}_exact", published_points))
+        lost = float(max_points) - points
+        running -= lost
+        if lost > 1e-12:  # no empty steps
+            rows.append((names.get(dim, dim), "relative", -lost))
+    base = float(u.get("base_exact", u.get("base", running)))
     if abs(base - running) > 1e-9:
         rows.append((text("aggregation", lang), "relative", base - running))
     bonus = float(u.get("bonus", 0.0) or 0.0)
     deduction = float(u.get("deduction", 0.0) or 0.0)
-    if bonus:  # no empty bars: a bonus or deduction step only when there is one
+    if bonus:
         rows.append((text("bonus", lang), "relative", bonus))
     if deduction:
         rows.append((text("deduction", lang), "relative", 0.0 - deduction + 0.0))
-    total = float(gap.standing.total)
     after = base + bonus - deduction
-    if abs(total - after) > 1e-9:
-        rows.append((text("floor", lang), "relative", total - after))
-    rows.append((text("total", lang), "total", total))
+    exact_total = float(u.get("total_exact", gap.standing.total))
+    if abs(exact_total - after) > 1e-9:
+        rows.append((text("floor", lang), "relative", exact_total - after))
+    rows.append((text("total", lang), "total", float(gap.standing.total)))
     return pd.DataFrame(rows, columns=["label", "measure", "value"])
 
 
@@ -357,7 +372,7 @@ def loss_waterfall(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     full = float(steps["value"].iloc[0])
     # the axis starts at 0: a bar's height is its points, and no gap looks larger than it is
     fig.update_layout(yaxis_title=text("points", lang), yaxis_range=[0.0, full * 1.1], showlegend=False)
-    fig.update_xaxes(tickangle=0, automargin=True)
+    fig.update_xaxes(tickangle=0, automargin=True, tickfont={"size": 10 if lang == "en" else 11})
     return style_figure(fig, text("waterfall_title", lang), height=440)
 
 
@@ -417,6 +432,7 @@ def obstacle_bars(gap: GapLike, fw: Framework, lang: str = "zh", top: int = 10) 
     names = indicator_names(fw, lang)
     dims = dimension_names(fw, lang)
     sel = sel.iloc[::-1]  # plotly draws the first bar at the bottom
+    names = {k: wrap(v, 40 if lang == "en" else 30) for k, v in names.items()}  # long names: two lines, not half the width
     order = [names.get(i, i) for i in sel["indicator"]]
     lab = {k: (v[1] if lang == "en" else v[0]) for k, v in STATUS_LABELS.items()}
     fig = go.Figure()
@@ -437,9 +453,12 @@ def obstacle_bars(gap: GapLike, fw: Framework, lang: str = "zh", top: int = 10) 
             hovertemplate="%{y}<br>%{customdata[0]}<br>" + column_label("points_lost", fw, lang) + " %{customdata[1]:.2f}<extra></extra>",
         )
     top_x = float(sel["obstacle"].max()) * 100 if len(sel) else 1.0
-    fig.update_layout(xaxis_title=f"{text('obstacle', lang)} (%)", xaxis_range=[0, top_x * 1.18], barmode="overlay",
-                      yaxis={"categoryorder": "array", "categoryarray": order, "automargin": True})
-    return style_figure(fig, text("obstacle_title", lang), height=140 + 32 * max(len(sel), 1))
+    fig.update_layout(xaxis_title=f"{text('obstacle', lang)} (%)", xaxis_range=[0, top_x * 1.22], barmode="overlay",
+                      yaxis={"categoryorder": "array", "categoryarray": order, "automargin": True, "tickfont": {"size": 11}})
+    fig.update_layout(margin={"r": 40})
+    fig = style_figure(fig, text("obstacle_title", lang), height=140 + 34 * max(len(sel), 1))
+    fig.update_layout(margin={"r": 40})  # the value labels past the longest bar
+    return fig
 
 
 def path_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
@@ -462,7 +481,7 @@ def path_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return style_figure(fig, title, height=200)
-    names = indicator_names(fw, lang)
+    names = {k: wrap(v, 30 if lang == "en" else 24) for k, v in indicator_names(fw, lang).items()}
     steps = p.steps.iloc[::-1]
     title = text(f"path_{p.goal}", lang, pts=f"{p.required_points:.2f}")
     if not p.feasible:
@@ -473,7 +492,7 @@ def path_bars(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
             y=[names.get(i, i) for i in steps["indicator"]],
             orientation="h",
             marker_color=UNIT_COLOUR,
-            text=[text("path_bar_label", lang, a=format_number(a), b=format_number(b), unit=unit_text(fw.indicator_by_id[i].unit_label(lang), lang),
+            text=[text("path_bar_label", lang, **dict(zip("ab", format_pair(a, b))), unit=unit_text(fw.indicator_by_id[i].unit_label(lang), lang),
                        pts=f"{g:.{fw.publication.decimals}f}")
                   for i, a, b, g in zip(steps["indicator"], steps["value"], steps["new_value"], steps["points_gained"])],
             textposition="inside",
@@ -489,7 +508,7 @@ def year_comparison(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     """Dimension points last year and this year side by side (points); a note
     instead of bars when the unit has no data for last year."""
     d = gap.dimensions
-    names = axis_dimension_names(fw, lang, width=8)
+    names = axis_dimension_names(fw, lang, width=8 if lang != "en" else 12)
     x = [names.get(i, i) for i in d["dimension"]]
     y0, y1 = gap.year - 1, gap.year
     fig = go.Figure()
@@ -501,7 +520,7 @@ def year_comparison(gap: GapLike, fw: Framework, lang: str = "zh") -> go.Figure:
     fig.add_bar(name=str(y0), x=x, y=list(d["points_last_year"]), marker_color=LAST_YEAR_COLOUR)
     fig.add_bar(name=str(y1), x=x, y=list(d["points"]), marker_color=UNIT_COLOUR)
     fig.update_layout(barmode="group", yaxis_title=text("points", lang))
-    fig.update_xaxes(tickangle=0, automargin=True)
+    fig.update_xaxes(tickangle=0, automargin=True, tickfont={"size": 10 if lang == "en" else 12})
     return style_figure(fig, text("last_year_title", lang, y0=y0, y1=y1), height=400)
 
 

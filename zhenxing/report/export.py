@@ -31,14 +31,16 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}
+{%- block body_header -%}
+{{ super() }}
 <style type="text/css">
 {{ resources.zhenxing_css }}
 </style>
-{%- endblock html_head_css -%}
+{%- endblock body_header -%}
 """
 
-#: The reports' own stylesheet (screen and A4 print), after nbconvert's.
+#: The reports' own stylesheet (screen and A4 print), inlined in every page (5 kB): a report opened away from
+#: its folder, without the shared report.css, keeps its first screen, tables and print layout.
 DOCUMENT_CSS = Path(__file__).with_name("static") / "document.css"
 
 _EXPORTERS: dict[str, object] = {}

@@ -165,6 +165,11 @@ def show_html(html_text: str, plain: str = "") -> None:
         _display({"text/html": html_text, "text/plain": plain or "<html>"})
 
 
+def nav(lang: str) -> None:
+    """The line under a report's title: back to the run's index page, and to the what-if page."""
+    markdown(text("nav", lang))
+
+
 def markdown(md: str) -> None:
     """Display Markdown text (nothing when ``md`` is empty)."""
     if md:

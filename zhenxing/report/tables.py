@@ -74,6 +74,15 @@ def format_number(v: Any) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def format_pair(a: Any, b: Any) -> tuple[str, str]:
+    """Two values of one quantity (from → to) with the same decimals: ``11.10`` → ``26.41``, not ``11.1`` → ``26.41``."""
+    if is_missing(a) or is_missing(b):
+        return format_number(a), format_number(b)
+    texts = [format_number(a), format_number(b)]
+    decimals = max(len(t.split(".")[1]) if "." in t else 0 for t in texts)
+    return tuple(f"{float(v):,.{decimals}f}" for v in (a, b))  # type: ignore[return-value]
+
+
 def format_cell(v: Any, column: Column, lang: str, denominator: Any = None) -> str:
     """The text of one cell (see the module docstring for the kinds)."""
     if column.kind == "flag":

@@ -91,10 +91,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lower": ("降低到", "lower"),
     "path_step": ("{name}从 {a}{unit} {verb} {b}{unit}", "{name}: {verb} from {a}{unit} to {b}{unit}"),
     "path_more": ("等 {n} 项", " and {n} more"),
-    "finding_path_leave_bottom": ("走出约谈区的最省路径：{steps}（共增加 {pts} 分）。",
-                                  "Cheapest way out of the warning-talk zone: {steps} (+{pts} points in all)."),
-    "finding_path_pass_next": ("超过前一名的最省路径：{steps}（共增加 {pts} 分）。",
-                               "Cheapest way past the unit above: {steps} (+{pts} points in all)."),
+    "finding_path_leave_bottom": ("走出约谈区的最省路径：{steps}（共增加 {pts} 分，总分由 {now} 升至 {new}）。",
+                                  "Cheapest way out of the warning-talk zone: {steps} (+{pts} points, total {now} → {new})."),
+    "finding_path_pass_next": ("超过前一名的最省路径：{steps}（共增加 {pts} 分，总分由 {now} 升至 {new}）。",
+                               "Cheapest way past the unit above: {steps} (+{pts} points, total {now} → {new})."),
+    "obstacle_missing": ("，缺报，按 0 分计", ", missing: scored 0"),
     "finding_path_infeasible": ("即使 {steps} 全部达到目标值，也只能增加 {pts} 分，不足以改变名次。",
                                 "Even meeting every target ({steps}) adds only {pts} points: not enough to move."),
     "path_bar_label": ("{a}{unit} → {b}{unit}（+{pts} 分）", "{a}{unit} → {b}{unit} (+{pts} points)"),
@@ -123,10 +124,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "city_risk_close": ("有单位接近约谈线", "units close to the line"),
     "city_risk_safe": ("无约谈风险", "no warning-talk risk"),
     # the report page
-    "chart_needs_plotly": ("此处的图表需要与本报告同一文件夹中的 plotly.min.js 才能显示。单独发送报告时，请发送 PDF 版，"
-                           "或用 zhenxing reports --standalone 生成独立文件。本页的文字和表格不受影响。",
-                           "This chart needs plotly.min.js from the report's folder. To send a report on its own, send its PDF, "
-                           "or make self-contained files with zhenxing reports --standalone. The text and tables of this page are complete."),
+    "nav": ("[← 本市报告索引](index.html)　·　[如果权重变化？](whatif.html)",
+            "[← The city's reports](index.html)　·　[What if the weights change?](whatif.html)"),
+    "chart_needs_plotly": ("此处的图表未能显示：本报告离开了它所在的文件夹，缺少绘图所需的文件。请查看同名的 PDF 版，"
+                           "或向报告提供者索取完整的报告文件夹。本页的文字和表格完整无缺。",
+                           "This chart cannot be shown: the report was opened away from its folder, without the file that draws the charts. "
+                           "Please see the PDF of the same name, or ask the sender for the whole report folder. The text and tables of this page are complete."),
 }
 
 # the ranking simulation (simulation, scenario_figures, sensitivity_figures)
