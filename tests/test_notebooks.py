@@ -25,6 +25,7 @@ from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap, load_ytd, schedule_table
 from zhenxing.report import city_overview, county, notebook
+from zhenxing.report import headline as card
 from zhenxing.report.schedule import schedule_record
 from zhenxing.scoring import score_year
 
@@ -149,7 +150,7 @@ def test_county_report_shows_the_library_numbers(tmp_path, ds, result, code, lan
             assert len(html_tables) == 1 and html_tables[0].count("zx-sched-") == len(rec["rows"])
         else:
             assert rec["rows"] == [] and "no year-to-date values for this unit" in markdown
-    assert got == county.headline_record(gap)
+    assert got == card.headline_record(gap)
     unit = result.units.set_index("code").loc[code]
     assert got["total"] == pytest.approx(unit["total"], abs=1e-12)
     assert (got["grade"], got["rank_category"], got["n_category"], got["rank_province"]) == (
@@ -170,7 +171,7 @@ def test_county_report_runs_from_another_folder_with_absolute_paths(tmp_path, ds
         values=str(ROOT / "data/raw/demo_values_synthetic.csv"), ytd=str(YTD),
     )
     gap = county_gap(ds, "990181", 2023, result=result)
-    assert headline(nb) == county.headline_record(gap)
+    assert headline(nb) == card.headline_record(gap)
     assert check_schedule(nb, ds, gap)["rows"]
     htmls = [d["text/html"] for d in figures(nb)]
     assert 'src="plotly.min.js"' in htmls[0] and not any('src="plotly.min.js"' in h for h in htmls[1:])

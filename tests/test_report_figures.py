@@ -22,7 +22,7 @@ import yaml
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap
-from zhenxing.report import city_overview, county, notebook, schedule, style, text
+from zhenxing.report import city_overview, county, headline, notebook, schedule, style, text
 from zhenxing.report.text import STATUS_LABELS
 from zhenxing.scoring import ScoringOptions
 
@@ -134,8 +134,8 @@ def test_indicator_table_statuses_and_units_in_both_languages(tiny):
     assert [r.cells[2] for r in zh.body][1] == "—"  # a missing value is a dash, not NaN
     met = county_gap(ds, "U2", 2023)
     assert set(met.indicators["status"]) == {"met"}
-    assert "Indicator two" in county.missing_note(gap, fw, "en")
-    assert county.missing_note(met, fw, "en") == ""
+    assert "Indicator two" in headline.missing_note(gap, fw, "en")
+    assert headline.missing_note(met, fw, "en") == ""
 
 
 def test_dimension_bars_show_unit_mean_leader_and_full_marks(gaps, fw):
@@ -206,7 +206,7 @@ def test_year_comparison(gaps, fw):
 def test_headline_record_and_text(gaps, fw, result):
     units = result.units.set_index("code")
     for code, gap in gaps.items():
-        rec = county.headline_record(gap)
+        rec = headline.headline_record(gap)
         u = units.loc[code]
         assert rec["code"] == code and rec["name_zh"] == u["name_zh"]
         assert rec["total"] == u["total"]
@@ -214,14 +214,14 @@ def test_headline_record_and_text(gaps, fw, result):
         assert rec["n_province"] == len(result.units)
         assert rec["grade"] == u["grade"] and rec["warning_talk"] == u["warning_talk"]
         json.dumps(rec, allow_nan=False)  # JSON-ready
-        text_zh = county.headline_text(gap, fw, "zh")
+        text_zh = headline.headline_text(gap, fw, "zh")
         assert f"{u['total']:.2f}" in text_zh and f"{u['rank_category']}/{u['n_category']}" in text_zh
         assert "总分" in text_zh and u["name_zh"] in text_zh
-        text_en = county.headline_text(gap, fw, "en")
+        text_en = headline.headline_text(gap, fw, "en")
         assert "Total" in text_en and u["name_en"] in text_en and not CJK.search(text_en)
-        sentence = county.standing_sentence(gap, fw, "en")
+        sentence = headline.standing_sentence(gap, fw, "en")
         assert f"{u['total']:.2f}" in sentence and not CJK.search(sentence)
-        html = county.headline_html(gap, fw, "zh")
+        html = headline.headline_html(gap, fw, "zh")
         assert f"{u['total']:.2f}" in html and f"{u['rank_category']}/{u['n_category']}" in html
         assert f"zx-risk-{u['risk']}" in html
 
@@ -236,11 +236,11 @@ def test_headline_handles_a_category_with_no_way_out(tmp_path, tiny_files):
     ds = load_dataset(fw, tiny_files["register"], tiny_files["values"])
     gap = county_gap(ds, "U1", 2023)
     assert gap.standing.warning_talk and math.isinf(gap.standing.points_to_leave_bottom)
-    rec = county.headline_record(gap)
+    rec = headline.headline_record(gap)
     assert rec["points_to_leave_bottom"] is None
     json.dumps(rec, allow_nan=False)
-    assert "no more than 2 units" in county.standing_sentence(gap, fw, "en")
-    assert "不超过 2 个" in county.standing_sentence(gap, fw, "zh")
+    assert "no more than 2 units" in headline.standing_sentence(gap, fw, "en")
+    assert "不超过 2 个" in headline.standing_sentence(gap, fw, "zh")
     fig = county.path_bars(gap, fw, "en")
     assert len(fig.data) == 0 and fig.layout.title.text.startswith("The category has no more units")
 
@@ -396,7 +396,7 @@ def test_headline_display_carries_the_json_record(gaps, fw, captured):
     assert len(captured) == 2
     bundle = captured[0]
     assert bundle[notebook.HEADLINE_MIMETYPE] == rec
-    assert bundle["text/plain"] == county.headline_text(gaps["990123"], fw, "en")
+    assert bundle["text/plain"] == headline.headline_text(gaps["990123"], fw, "en")
     assert 'class="zx-headline zx-risk-close"' in bundle["text/html"] and "close to the line" in bundle["text/html"]
     assert captured[1]["text/markdown"] == "## English"
 

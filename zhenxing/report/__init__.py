@@ -17,9 +17,11 @@ What the notebooks use
 * :mod:`.text` — the words in Chinese or English (:func:`~.text.text`), names
   and labels of units, cities, categories, grades, dimensions and indicators,
   number formatting.
-* :mod:`.county` — the county report (``notebooks/county_report.ipynb``):
-  headline, standing sentence, dimension bars, loss waterfall, indicator table,
-  obstacles, cheapest path, comparison with last year.
+* :mod:`.headline` — the county report's first screen: the headline record,
+  card and text, the standing sentence and the findings.
+* :mod:`.county` — the county report's figures and tables
+  (``notebooks/county_report.ipynb``): dimension bars, loss waterfall,
+  indicator table, obstacles, cheapest path, comparison with last year.
 * :mod:`.schedule` — the county report's schedule progress (序时进度).
 * :mod:`.city_overview` — the city overview (``notebooks/city_overview.ipynb``).
 * :mod:`.simulation_figures` — the ranking simulation (``notebooks/ranking_simulation.ipynb``):

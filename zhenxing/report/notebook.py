@@ -37,7 +37,8 @@ import plotly.graph_objects as go
 from ..framework import Framework
 from ..labels import LANGS
 from .city_overview import city_headline_html, city_headline_text, city_record
-from .county import GapLike, headline_html, headline_record, headline_text
+from .county import GapLike
+from .headline import headline_html, headline_record, headline_text
 from .schedule import schedule_bars, schedule_record, schedule_summary, schedule_table_html
 from .simulation_record import simulation_summary
 from .tables import template

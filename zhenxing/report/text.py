@@ -401,3 +401,10 @@ RUN_TEXT = {
         "error": "Error",
     },
 }
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A unit of measure after a number: ``85 %``, ``13,147 元``; nothing for a unitless ratio."""
+    if unit in ("", "比值", "ratio"):
+        return ""
+    return unit if unit in ("%",) else (f" {unit}" if lang == "en" else unit)
