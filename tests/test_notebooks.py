@@ -24,7 +24,7 @@ import pytest
 from zhenxing.data import load_dataset
 from zhenxing.framework import load_framework
 from zhenxing.gap import county_gap, load_ytd, schedule_table
-from zhenxing.report import city_overview, county, notebook
+from zhenxing.report import city_overview, notebook
 from zhenxing.report import headline as card
 from zhenxing.report.schedule import schedule_record
 from zhenxing.scoring import score_year
