@@ -414,14 +414,10 @@ def rank_bounds(
     eps = STRICT_MARGIN_REL * scale if strict_margin is None else float(strict_margin)
     if eps <= 0 or tie_tol < 0:
         raise ValueError("strict_margin must be positive and tie_tol non-negative")
-    n, D = A.shape
     dom = pairwise_dominance(A, c, w_lo, w_hi, groups, scale, tie_tol=tie_tol)
     n_always = dom.always.sum(axis=1)
     n_never = dom.never.sum(axis=1)
-    best = np.empty(n, dtype=np.int64)
-    worst = np.empty(n, dtype=np.int64)
-    best_w = np.empty((n, D))
-    worst_w = np.empty((n, D))
+    best, worst, best_w, worst_w = _bound_arrays(*A.shape)
     pts = _screen_points(w_lo, w_hi)
     n_milp = 0
     for g in np.unique(groups):
@@ -458,6 +454,11 @@ def rank_bounds(
     return RankBounds(best, worst, best_w, worst_w, n_always, n_never, n_milp)
 
 
+def _bound_arrays(n: int, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empty best and worst ranks (n,) and their weight vectors (n, D), filled per unit."""
+    return np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty((n, D)), np.empty((n, D))
+
+
 def _published_rank_bounds(
     A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int
 ) -> RankBounds:
@@ -471,10 +472,7 @@ def _published_rank_bounds(
     always = (beats_always.lower >= 0) & ~np.isnan(beats_always.lower)
     never = ahead_never.never
     n_always, n_never = always.sum(axis=1), never.sum(axis=1)
-    best = np.empty(n, dtype=np.int64)
-    worst = np.empty(n, dtype=np.int64)
-    best_w = np.empty((n, D))
-    worst_w = np.empty((n, D))
+    best, worst, best_w, worst_w = _bound_arrays(n, D)
     pts = _screen_points(w_lo, w_hi)
     n_milp = 0
     for g in np.unique(groups):

@@ -40,6 +40,7 @@ from ..labels import risk_label
 from ..precision import format_published
 from .kernel import ReportResult, kernel_argv
 from .planning import Plan, city_slug
+from .tables import stylesheet
 
 
 TEMPLATE = "index.html.j2"
@@ -196,7 +197,7 @@ def _environment():
 
 
 def _css() -> str:
-    return (Path(__file__).resolve().parent / "static" / CSS).read_text(encoding="utf-8")
+    return stylesheet("page.css", CSS)
 
 
 def project_root() -> Path:

@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -113,6 +114,12 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("zhenxing.report", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
+
+
+def stylesheet(*names: str) -> str:
+    """The CSS files ``static/<name>`` joined in order, for a page that inlines its styles."""
+    folder = Path(__file__).with_name("static")
+    return "\n".join((folder / n).read_text(encoding="utf-8") for n in names)
 
 
 def template(name: str) -> jinja2.Template:

@@ -56,6 +56,7 @@ from ..framework import Framework
 from ..io import bytes_writer, text_writer, write_files
 from ..precision import to_steps
 from ..scoring import ScoringOptions, score_arrays
+from .tables import stylesheet
 
 TEMPLATE = "whatif.html.j2"
 WHATIF_JS = "whatif.js"
@@ -299,7 +300,7 @@ def render_whatif(data: dict, *, standalone: bool = False, back_link: str = "ind
 
         plotly_inline, js_inline = _plotly_bundle(), whatif_js()
     return _environment().get_template(TEMPLATE).render(
-        t=text, lang="en" if lang == "en" else "zh-CN", title=title, css=(STATIC / WHATIF_CSS).read_text(encoding="utf-8"),
+        t=text, lang="en" if lang == "en" else "zh-CN", title=title, css=stylesheet("page.css", WHATIF_CSS),
         data_json=_json_for_script({**data, "text": text}), standalone=standalone, plotly_inline=plotly_inline,
         js_inline=js_inline, back_link=back_link, data=data,
     )
