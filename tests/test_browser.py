@@ -43,7 +43,7 @@ from pathlib import Path
 import pytest
 
 from zhenxing.report.batch import run_reports
-from zhenxing.report.pdf import PRINT_WIDTH_PX, Browser, DevTools, find_browser, launch
+from zhenxing.report.pdf import PRINT_WIDTH_PX, Browser, DevTools, find_browser, launch, stop_browser
 
 from .conftest import ROOT
 
@@ -153,8 +153,7 @@ def open_with_devtools(browser: str, url: str, tmp: Path, name: str) -> Page:
         cdp.close()
         return Page(dom, shot, errors, requests, counts["charts"], counts["drawn"], style)
     finally:
-        proc.kill()
-        proc.wait(30)
+        stop_browser(proc)
 
 
 def open_page(browser: str, path: Path, tmp: Path, name: str) -> Page:

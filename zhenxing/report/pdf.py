@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -172,11 +173,22 @@ class DevTools:
             pass
 
 
+def stop_browser(proc: subprocess.Popen) -> None:
+    """Kill a browser started by :func:`launch` and every process of its group (renderers, GPU, crash handler)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        if proc.poll() is None:
+            proc.kill()
+    proc.wait(30)
+
+
 def launch(browser: str, profile: Path, extra: Iterable[str] = (), timeout: float = 60) -> tuple[subprocess.Popen, str, list[str]]:
     """Start Chromium with a DevTools port; returns the process, the websocket URL ('' if none) and its stderr lines."""
     proc = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
                              "--remote-allow-origins=*", *extra, "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group: stopped with all its helpers (stop_browser)
     lines: list[str] = []
     found: list[str] = []
     ready = threading.Event()
@@ -237,11 +249,17 @@ class Browser:
     def close(self) -> None:
         if getattr(self, "cdp", None) is not None:
             self.cdp.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(30)
+        stop_browser(self.proc)
         if self._tmp is not None:
-            self._tmp.cleanup()
+            # Chromium's helper processes may still be flushing into the profile for a moment after it exits
+            for _ in range(20):
+                try:
+                    self._tmp.cleanup()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                shutil.rmtree(self._tmp.name, ignore_errors=True)
 
     def __enter__(self) -> "Browser":
         return self
