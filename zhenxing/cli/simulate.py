@@ -1,0 +1,117 @@
+"""``zhenxing simulate``: what-if scenarios, Monte Carlo rank risk and exact rank bounds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..display import format_table
+from ..errors import InputError, Problem
+from ..io import csv_writer, write_files
+from ..labels import localise
+from .common import common_args, home_city, load, print_left_out, settings, year_of
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("simulate", help="what-if scenarios, Monte Carlo rank risk and exact rank bounds; tables to data/processed")
+    common_args(p)
+    p.add_argument("--year", type=int, help="assessment year (default: the run file's, else the latest in the data)")
+    p.add_argument("--scenarios", type=Path, nargs="+", help="scenario files to compare (default: every params/scenarios/*.yaml, baseline first)")
+    p.add_argument("--scenario", type=Path, help="the scenario whose uncertainty the Monte Carlo run uses (default: params/scenarios/baseline.yaml)")
+    p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo draws (default: 100000)")
+    p.add_argument("--seed", type=int, help="random seed (default from the run file)")
+    p.add_argument("--workers", type=int, help="threads (default: the number of CPUs); results do not depend on it")
+    p.add_argument("--chunk", type=int, default=16384, help="draws per chunk: bounds the memory; results do not depend on it")
+    p.add_argument("--spread", type=float, default=0.2, help="±share each dimension weight may move for the exact rank bounds (default: 0.2)")
+    p.add_argument("--city", help="city of interest (default: home_city of the run file)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from ..montecarlo import simulate
+    from ..robustness import rank_bounds_table
+    from ..scenarios import DEFAULT_SCENARIO_DIR, compare, load_scenario, load_scenarios
+
+    s = settings(args)
+    cfg = s.cfg
+    problems = []
+    if args.draws < 1:
+        problems.append(Problem("--draws", f"expected at least 1 draw, found {args.draws}"))
+    if args.chunk < 1:
+        problems.append(Problem("--chunk", f"expected a positive chunk size, found {args.chunk}"))
+    if args.workers is not None and args.workers < 1:
+        problems.append(Problem("--workers", f"expected at least 1 worker, found {args.workers}"))
+    if not 0 < args.spread < 1:
+        problems.append(Problem("--spread", f"expected a share between 0 and 1 (e.g. 0.2 for ±20 %), found {args.spread}"))
+    if problems:
+        raise InputError(problems, "invalid options")
+    fw, ds = load(s)
+    year = year_of(s, ds)
+    scenarios = load_scenarios(args.scenarios, fw, DEFAULT_SCENARIO_DIR)
+    mc_scenario = load_scenario(args.scenario or DEFAULT_SCENARIO_DIR / "baseline.yaml", fw)
+    seed = cfg.seed
+    city = home_city(s, ds)
+    print_left_out(ds, year, cfg.lang)
+
+    t0 = time.perf_counter()
+    comparison = compare(ds, year, scenarios)
+    with tqdm(total=args.draws, unit="draw", unit_scale=True, disable=args.quiet, file=sys.stderr, desc="Monte Carlo") as bar:
+        sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers, progress=bar.update)
+    # exact bounds need a score linear in the weights (weighted arithmetic aggregation)
+    linear = mc_scenario.options.aggregation == "arithmetic"
+    bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options) if linear else None
+    seconds = time.perf_counter() - t0
+
+    lang = cfg.lang
+    out = cfg.processed_dir
+    written = write_files(
+        [
+            (out / f"scenarios_{year}.csv", csv_writer(localise(comparison.table, fw, lang))),
+            (out / f"scenarios_kendall_{year}.csv", csv_writer(comparison.kendall.reset_index(names="scenario"))),
+            (out / f"simulation_{year}_{sim.scenario}.csv", csv_writer(localise(sim.units, fw, lang))),
+            (out / f"simulation_cities_{year}_{sim.scenario}.csv", csv_writer(localise(sim.cities, fw, lang))),
+        ]
+        + ([(out / f"rank_bounds_{year}.csv", csv_writer(localise(bounds, fw, lang)))] if bounds is not None else [])
+    )
+    en = lang == "en"
+    print(f"{len(scenarios)} scenarios compared; Kendall's tau against '{scenarios[0].id}': "
+          + ", ".join(f"{s.id} {comparison.kendall.loc[scenarios[0].id, s.id]:.3f}" for s in scenarios[1:]))
+    bounds_note = f"exact bounds within ±{args.spread:.0%}" if linear else (
+        f"no exact bounds: '{mc_scenario.id}' aggregates with '{mc_scenario.options.aggregation}', not linear in the weights")
+    print(f"Monte Carlo '{sim.scenario}': {sim.n_draws:,} draws (seed {seed}, noise pool {sim.noise_pool}); {bounds_note}; {seconds:.1f} s")
+    units = sim.units
+    cols = ["name_zh", "name_en", "category", "nominal_rank_category", "median_rank_category", "p05_rank_category", "p95_rank_category"]
+    if bounds is not None:
+        units = units.merge(bounds[["code", "best_rank_category", "worst_rank_category"]], on="code")
+        cols += ["best_rank_category", "worst_rank_category"]
+    cols.append("p_bottom")
+    if city and city in set(units["city"]):
+        home = units[units["city"] == city].sort_values("p_bottom", ascending=False)
+        title = f"Home city {city}" if en else f"本市 {city}"
+        print()
+        print(format_table(localise(home[cols], fw, lang), decimals=3, title=title))
+        p_last = sim.cities.set_index("city").loc[city, "p_last"]
+        print(("P(home city last): " if en else "本市末位概率：") + f"{p_last:.3f}")
+    if bounds is not None:
+        print(
+            f"best/worst: exact ranks when only the dimension weights move within ±{args.spread:.0%}; the 5-95 % band is sampled under '{sim.scenario}' (weights and noise)"
+            if en else
+            f"最好/最差排名：仅维度权重在 ±{args.spread:.0%} 内变动时的精确界；5%-95% 区间为情景“{mc_scenario.label(lang)}”（权重与数据误差）的抽样结果"
+        )
+    risky = units[units["p_bottom"] > 0.05].sort_values("p_bottom", ascending=False).head(10)
+    print()
+    print(format_table(localise(risky[cols], fw, lang), decimals=3, title="Bottom-two risk above 5 %" if en else "落入后两名概率超过 5% 的单位"))
+    print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+
+COMMANDS = {"simulate": cmd_simulate}
