@@ -140,3 +140,25 @@ def test_union_paths_stay_readable_for_odd_category_ids():
     d["dimensions"][0]["indicators"][0]["goalpost"] = {"floating": 50, "b": 40}
     joined = "\n".join(problems_of(d))
     assert "dimensions[0].indicators[0].target.floating: Input should be a valid number" in joined
+
+
+def test_departments_are_declared_once_and_referenced_by_id():
+    data = tiny_framework_dict()
+    data["departments"] = [{"id": "stats", "name_zh": "统计局", "name_en": "Statistics Bureau"},
+                           {"id": "stats", "name_zh": "统计局", "name_en": "Statistics Bureau"}]
+    data["dimensions"][0]["indicators"][0]["department"] = "agri"
+    with pytest.raises(InputError) as err:
+        framework_from_dict(data, "fw.yaml")
+    text = str(err.value)
+    assert "fw.yaml: departments[1].id: duplicate department id 'stats'" in text
+    assert "fw.yaml: dimensions[0].indicators[0].department: unknown department 'agri' (known: stats, stats)" in text
+
+
+def test_shipped_framework_names_a_department_for_every_input():
+    fw = load_framework(ROOT / "params" / "framework.yaml")
+    by_input = fw.department_of_input
+    assert set(by_input) == set(fw.indicator_ids) | set(fw.adjustment_input_ids)
+    assert all(d is not None for d in by_input.values())
+    # the veto's own input (mass_incident) takes the veto's department
+    assert by_input["mass_incident"].id == "publicity"
+    assert by_input["rural_income"].name_zh == "统计局"

@@ -99,6 +99,14 @@ class WarningTalk(_Strict):
     close: CloseToTheLine = Field(default_factory=CloseToTheLine)
 
 
+class Department(_Strict):
+    """A department that reports data to the assessment (统计局, 农业农村局 ...); ``id`` names its template file."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    name_en: str
+
+
 class Indicator(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
@@ -114,6 +122,7 @@ class Indicator(_Strict):
     source: str
     illustrative: bool = False
     notes: str = ""
+    department: str | None = Field(default=None, description="id of the department that reports it (framework departments)")
 
     def unit_label(self, lang: str) -> str:
         """The unit of measure in ``lang``: ``unit_zh`` / ``unit_en`` when declared, else the common
@@ -155,6 +164,7 @@ class BonusItem(_Strict):
     points: float = Field(gt=0, description="points per unit of the input (per title, per award)")
     max_points: float | None = Field(default=None, gt=0)
     source: str = ""
+    department: str | None = None
 
 
 class Bonus(_Strict):
@@ -169,6 +179,7 @@ class Deduction(_Strict):
     points_per_case: float = Field(gt=0)
     max_points: float | None = Field(default=None, gt=0)
     source: str = ""
+    department: str | None = None
 
 
 class Veto(_Strict):
@@ -178,6 +189,7 @@ class Veto(_Strict):
     input: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     threshold: float = Field(gt=0, description="veto when the input is at least this")
     source: str = ""
+    department: str | None = None
 
 
 class Adjustments(_Strict):
@@ -217,6 +229,7 @@ class Framework(_Strict):
     missing_values: Literal["zero", "category_mean"] = "zero"
     publication: Publication = Field(default_factory=Publication)
     years: Years = Field(default_factory=Years)
+    departments: list[Department] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(min_length=1)
     adjustments: Adjustments = Field(default_factory=Adjustments)
 
@@ -248,6 +261,22 @@ class Framework(_Strict):
         ids += [d.id for d in self.adjustments.deductions]
         ids += [v.input for v in self.adjustments.vetoes]
         return list(dict.fromkeys(ids))
+
+    @cached_property
+    def department_of_input(self) -> dict[str, Department | None]:
+        """The reporting department of every data input (indicators, then adjustment inputs); None when not named.
+
+        A veto's input takes the department of the veto rule unless a deduction of that id names one.
+        """
+        by_id = {d.id: d for d in self.departments}
+        out: dict[str, Department | None] = {i.id: by_id.get(i.department or "") for i in self.indicators}
+        adj = self.adjustments
+        for rule in [*adj.bonus.items, *adj.deductions]:
+            out[rule.id] = by_id.get(rule.department or "")
+        for v in adj.vetoes:
+            if out.get(v.input) is None:
+                out[v.input] = by_id.get(v.department or "")
+        return out
 
     # ---- arrays for the scoring core --------------------------------------
     @cached_property
@@ -292,7 +321,7 @@ class Framework(_Strict):
         """Goalposts, shape (n_categories, n_indicators)."""
         return self._per_category_matrix("goalpost")
 
-    def label(self, obj: Category | Grade | Dimension | Indicator | BonusItem | Deduction | Veto, lang: str) -> str:
+    def label(self, obj: Category | Grade | Dimension | Indicator | BonusItem | Deduction | Veto | Department, lang: str) -> str:
         """The Chinese (``zh``) or English (``en``) name of an item."""
         return obj.name_en if lang == "en" else obj.name_zh
 
@@ -404,6 +433,20 @@ def _semantic_problems(fw: Framework, problems: ProblemList, where: str) -> None
                 at(f"adjustments.vetoes[{k}].input"),
                 f"'{v.input}' is {used.get(v.input, 'in use')}; a veto reads a count of cases (a deduction id or an input of its own)",
             )
+
+    dept_ids = [d.id for d in fw.departments]
+    for k, i in enumerate(dept_ids):
+        if i in dept_ids[:k]:
+            problems.add(at(f"departments[{k}].id"), f"duplicate department id '{i}'")
+    known = ", ".join(dept_ids) if dept_ids else "none declared; add a departments: list"
+    refs = [(f"dimensions[{d_k}].indicators[{i_k}].department", ind.department)
+            for d_k, dim in enumerate(fw.dimensions) for i_k, ind in enumerate(dim.indicators)]
+    refs += [(f"adjustments.bonus.items[{k}].department", b.department) for k, b in enumerate(adj.bonus.items)]
+    refs += [(f"adjustments.deductions[{k}].department", d.department) for k, d in enumerate(adj.deductions)]
+    refs += [(f"adjustments.vetoes[{k}].department", v.department) for k, v in enumerate(adj.vetoes)]
+    for path, ref in refs:
+        if ref is not None and ref not in dept_ids:
+            problems.add(at(path), f"unknown department '{ref}' (known: {known})")
 
     if fw.years.first > fw.years.last:
         problems.add(at("years"), f"first year {fw.years.first} is after last year {fw.years.last}")
