@@ -22,6 +22,7 @@ from zhenxing.demo import (
     YTD_INDICATORS,
     generate_demo,
     generate_demo_ytd,
+    planted_outliers,
     write_demo,
 )
 from zhenxing.framework import Framework, framework_from_dict, load_framework
@@ -367,3 +368,87 @@ def test_ytd_invariants_hold_for_other_seeds_and_any_framework(fw: Framework, se
     assert len(ty) and set(ty["indicator"]) <= set(tiny.indicator_ids)
     with pytest.raises(ValueError):
         generate_demo_ytd(fw, reg, vals, month=13)
+
+
+# ---- more years ----------------------------------------------------------------
+
+PANEL = range(2019, 2024)
+
+
+@pytest.fixture(scope="module")
+def panel(fw: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return generate_demo(fw, DEFAULT_SEED, years=PANEL)
+
+
+def test_more_years_leave_2022_and_2023_unchanged(panel, demo) -> None:
+    reg, vals = panel
+    pd.testing.assert_frame_equal(reg, demo[0])
+    core = vals[vals["year"] >= 2022].reset_index(drop=True)
+    pd.testing.assert_frame_equal(core, demo[1].reset_index(drop=True))
+    assert sorted(vals["year"].unique()) == list(PANEL)
+    # units joining in 2021 or 2023 have no rows before, the others one row per input and year
+    joined = reg.set_index("code")["joined"]
+    rows = vals.groupby(["code", "year"]).size()
+    for (code, year), count in rows.items():
+        assert joined[code] <= year
+        assert count == len(vals["indicator"].unique())
+    assert len(rows) == sum(sum(1 for y in PANEL if j <= y) for j in joined)
+
+
+def test_more_years_progress_backwards_and_stay_in_range(fw: Framework, panel) -> None:
+    _, vals = panel
+    med = vals.groupby(["indicator", "year"])["value"].median().unstack()
+    # a slow-moving indicator improves year by year on the median; income grows
+    assert (med.loc["sewage_treatment"].diff().dropna() > 0).all()
+    assert (med.loc["rural_income"].diff().dropna() > 0).all()
+    for ind in fw.indicators:
+        lo, hi = ind.valid_range
+        v = vals.loc[vals["indicator"] == ind.id, "value"].dropna()
+        assert ((v >= lo) & (v <= hi)).all(), ind.id
+    assert 0.002 < vals["value"].isna().mean() < 0.008
+
+
+def test_planted_outliers_are_listed_with_their_clean_value(fw: Framework, panel) -> None:
+    _, vals = panel
+    planted = planted_outliers(fw, DEFAULT_SEED, years=PANEL)
+    assert set(planted["year"]) == set(PANEL)
+    assert 0.002 < len(planted) / vals["value"].notna().sum() < 0.004
+    written = vals.set_index(["code", "indicator", "year"])["value"]
+    for r in planted.itertuples():
+        assert written[(r.code, r.indicator, r.year)] == r.value
+        assert r.value != r.clean_value
+    # the default demo's outliers are the same cells whatever range is asked for
+    core = planted_outliers(fw, DEFAULT_SEED)
+    pd.testing.assert_frame_equal(planted[planted["year"] >= 2022].reset_index(drop=True), core)
+
+
+def test_a_five_year_panel_scores_and_gap_analyses_every_year(fw: Framework, tmp_path: Path) -> None:
+    from zhenxing.data import load_dataset
+    from zhenxing.gap import county_gap
+    from zhenxing.scoring import score_year
+
+    paths = write_demo(tmp_path, FRAMEWORK, DEFAULT_SEED, years=PANEL)
+    ds = load_dataset(fw, paths[0], paths[1])
+    assert ds.years == list(PANEL)
+    means = []
+    for year in PANEL:
+        r = score_year(ds, year)
+        assert r.units["warning_talk"].sum() >= 2 * len(fw.categories)
+        means.append(r.units["total"].mean())
+        g = county_gap(ds, "990123", year, result=r)
+        assert g.year == year and len(g.indicators) == len(fw.indicators)
+    assert means == sorted(means)  # the province improves every year
+    ytd = pd.read_csv(paths[2])
+    assert set(ytd["year"]) == {2023}
+
+
+def test_demo_command_writes_more_years_and_refuses_bad_ranges(tmp_path: Path) -> None:
+    from zhenxing.cli import main
+
+    assert main(["demo", "--years", "2020-2023", "--out", str(tmp_path)]) == 0
+    vals = pd.read_csv(tmp_path / VALUES_FILE)
+    assert sorted(vals["year"].unique()) == [2020, 2021, 2022, 2023]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for bad in ("2019-2021", "2015-2023", "2023-2019", "twenty"):
+        assert main(["demo", "--years", bad, "--out", str(tmp_path)]) == 2
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -41,6 +41,22 @@ developed units), a few return-to-poverty cases (more likely in lagging units) a
 exactly one unit outside the home city with a large-scale return to poverty in
 2023 (enough to trip the first veto declared on a deduction input).
 
+More years
+----------
+``years=range(2019, 2024)`` (``zhenxing demo --years 2019-2023``) adds years around
+2022-2023; the range must be contiguous and include 2023 (units join in 2023).
+Earlier years step back from the next one, later years forward from the
+previous one, by the same model as 2022 from 2023: one year of progress (±30 %
+per unit, plus a little noise), growth rates drawn afresh around their national
+level (``mu_2022`` before 2022, ``mu`` after 2023), rural income divided by (or
+multiplied by) its growth. Outliers and missing values are planted in the
+extra years at the same shares; adjustment counts are drawn as for 2022 (no
+veto). Everything for the extra years comes from a random stream of its own
+(``SeedSequence(seed, spawn_key=(EXTRA_YEARS_STREAM,))``), so the 2022 and 2023
+values are byte for byte the committed demo's. Units have no rows before their
+joining year (2019 for most). :func:`planted_outliers` lists the planted
+outliers with their clean values, for tests of the data audit.
+
 Output formats
 --------------
 Register: ``code,name_zh,name_en,city,city_en,category,is_district,joined``.
@@ -98,6 +114,7 @@ __all__ = [
     "YTD_INDICATORS",
     "generate_demo",
     "generate_demo_ytd",
+    "planted_outliers",
     "write_demo",
 ]
 
@@ -124,6 +141,7 @@ YTD_INDICATORS = (
     "land_revenue_share",  # share of land-sale revenue spent on agriculture and villages
     "elderly_care",  # townships with a comprehensive elderly-care institution
 )
+EXTRA_YEARS_STREAM = 0x797273  # spawn key of the years beyond 2022-2023 ("yrs")
 YTD_STREAM = 0x797464  # spawn key of the year-to-date stream ("ytd"): independent of the main stream
 YTD_SPREAD = 0.3  # half-width of the uniform scatter of the share p around month / 12
 
@@ -514,16 +532,16 @@ def _outlier_value(ind: Indicator, spec: _Spec, value: float, rng: np.random.Gen
     return float(_round(np.array([x]), spec.decimals)[0])
 
 
-def _adjustment_values(
-    fw: Framework, reg: pd.DataFrame, latent: np.ndarray, rng: np.random.Generator
+def _adjustment_counts(
+    fw: Framework, reg: pd.DataFrame, latent: np.ndarray, rng: np.random.Generator, n_years: int
 ) -> dict[str, np.ndarray]:
-    """Counts per adjustment input, shape (n_years, n_units) each."""
+    """Counts per adjustment input, shape (n_years, n_units) each; every veto input below its threshold."""
     n = latent.size
     tiers = _category_tiers(fw)
     tier = np.array([tiers.index(c) for c in reg["category"]])
     lagging = (tier == len(tiers) - 1).astype(float)
     advanced = (tier == 0).astype(float)
-    shape = (len(YEARS), n)
+    shape = (n_years, n)
     out: dict[str, np.ndarray] = {}
     adj = fw.adjustments
     for k, item in enumerate(adj.bonus.items):
@@ -540,9 +558,21 @@ def _adjustment_values(
         out[ded.id] = np.minimum(counts, 3)
     for inp in veto_inputs:
         out.setdefault(inp, np.zeros(shape, dtype=int))
-    # keep every veto input below its threshold, then trip exactly one veto once
     for v in adj.vetoes:
         out[v.input] = np.minimum(out[v.input], max(math.ceil(v.threshold) - 1, 0))
+    return out
+
+
+def _adjustment_values(
+    fw: Framework, reg: pd.DataFrame, latent: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Counts per adjustment input for :data:`YEARS`, shape (n_years, n_units) each: the
+    counts of :func:`_adjustment_counts`, then exactly one veto tripped once in 2023."""
+    tiers = _category_tiers(fw)
+    tier = np.array([tiers.index(c) for c in reg["category"]])
+    lagging = (tier == len(tiers) - 1).astype(float)
+    out = _adjustment_counts(fw, reg, latent, rng, len(YEARS))
+    adj = fw.adjustments
     trip = next((v for v in adj.vetoes if v.input in {d.id for d in adj.deductions}), adj.vetoes[0] if adj.vetoes else None)
     if trip is not None:
         y23 = YEARS.index(2023)
@@ -553,29 +583,130 @@ def _adjustment_values(
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
-def _generate(fw: Framework, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    rng = np.random.default_rng(seed)
-    reg, latent = _build_register(fw, rng)
-    values, decimals = _indicator_values(fw, latent, rng)
-    n, m = latent.size, len(fw.indicators)
+def _spec(fw: Framework, ind: Indicator) -> _Spec:
     tiers = _category_tiers(fw)
     middle = fw.category_ids.index(tiers[len(tiers) // 2])
+    return _SPECS.get(ind.id) or _fallback_spec(ind, fw, middle)
 
-    # outliers, then missing values (never both in one cell)
+
+def _plausible_range(ind: Indicator, spec: _Spec) -> tuple[float, float]:
+    vlo, vhi = ind.valid_range
+    return (vlo if spec.lo is None else max(vlo, spec.lo), vhi if spec.hi is None else min(vhi, spec.hi))
+
+
+def _extend_years(
+    fw: Framework, core: np.ndarray, latent: np.ndarray, years: list[int], rng: np.random.Generator
+) -> np.ndarray:
+    """Clean indicator values for ``years`` (a contiguous range containing :data:`YEARS`), shape
+    (n_years, n_units, n_indicators), the :data:`YEARS` rows taken from ``core``.
+
+    Earlier years step back from the next one, later years forward from the previous one,
+    with the same model as 2022 from 2023: one year of progress (±30 % per unit, plus a
+    little noise); growth rates drawn afresh around their national level (``mu_2022``
+    before 2022, ``mu`` after 2023); rural income divided (multiplied) by its growth.
+    """
+    n, m = latent.size, len(fw.indicators)
+    out = np.empty((len(years), n, m))
+    for y, year in enumerate(YEARS):
+        out[years.index(year)] = core[y]
+    specs = [_spec(fw, ind) for ind in fw.indicators]
+    growth_of = {f"{ind.id}_growth": j for j, ind in enumerate(fw.indicators)}
+    back = [(year, year + 1) for year in range(YEARS[0] - 1, years[0] - 1, -1)]
+    ahead = [(year, year - 1) for year in range(YEARS[-1] + 1, years[-1] + 1)]
+    for year, known in back + ahead:
+        t, k = years.index(year), years.index(known)
+        sign = 1.0 if year > known else -1.0  # forward adds a year of progress, backward removes it
+        order = sorted(range(m), key=lambda j: not specs[j].growth)  # growth rates first: income needs them
+        for j in order:
+            ind, spec = fw.indicators[j], specs[j]
+            lo, hi = _plausible_range(ind, spec)
+            d = 1.0 if ind.direction == "higher" else -1.0
+            if spec.growth:
+                mu = spec.mu_2022 if year < YEARS[0] else spec.mu
+                z = spec.b * latent + math.sqrt(1.0 - spec.b**2) * rng.normal(size=n)
+                x = mu + spec.sd * d * z
+            elif spec.log:
+                g_j = growth_of.get(ind.id)
+                # the growth that links the two years: of the later one
+                g = out[max(t, k), :, g_j] if g_j is not None else 6.0 + rng.normal(0.0, 1.5, n)
+                x = out[k, :, j] * (1.0 + g / 100.0) ** sign
+            else:
+                step = spec.progress * (1.0 + 0.3 * rng.normal(size=n)) + 0.1 * spec.sd * rng.normal(size=n)
+                x = out[k, :, j] + sign * d * step
+            out[t, :, j] = _round(_clip(x, lo, hi), spec.decimals)
+    return out
+
+
+def _plant(
+    fw: Framework, values: np.ndarray, rng: np.random.Generator
+) -> list[tuple[int, int, int]]:
+    """Outliers, then missing values (never both in one cell), in place; returns the outlier cells (year, unit, indicator)."""
+    n_years, n, m = values.shape
     n_cells = values.size
     flat = values.reshape(-1)
     n_out = max(1, round(OUTLIER_SHARE * n_cells))
+    cells = []
     for cell in rng.choice(n_cells, size=n_out, replace=False):
         j = int(cell % m)
         ind = fw.indicators[j]
-        spec = _SPECS.get(ind.id) or _fallback_spec(ind, fw, middle)
-        flat[cell] = _outlier_value(ind, spec, float(flat[cell]), rng)
+        flat[cell] = _outlier_value(ind, _spec(fw, ind), float(flat[cell]), rng)
+        cells.append((int(cell // (n * m)), int(cell // m % n), j))
     missing = rng.random(values.shape) < MISSING_SHARE
     values[missing] = np.nan
+    return cells
 
+
+def _years(years: object) -> list[int]:
+    """The demo's years as a sorted contiguous list; a ``ValueError`` for anything else."""
+    out = sorted({int(y) for y in years})  # type: ignore[attr-defined]
+    if not out or out != list(range(out[0], out[-1] + 1)) or YEARS[-1] not in out:
+        # the demo's register has units joining in 2023: a panel without 2023 would not fit it
+        raise ValueError(f"expected a contiguous range of years that includes {YEARS[-1]}, such as 2019-{YEARS[-1]}, got {years!r}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Demo:
+    register: pd.DataFrame
+    values: pd.DataFrame
+    decimals: dict[str, int]
+    outliers: pd.DataFrame  # code, indicator, year, value, clean_value
+
+
+def _generate(fw: Framework, seed: int, years: object = YEARS) -> _Demo:
+    wanted = _years(years)
+    rng = np.random.default_rng(seed)
+    reg, latent = _build_register(fw, rng)
+    values, decimals = _indicator_values(fw, latent, rng)
+    clean = values.copy()
+    planted = _plant(fw, values, rng)
     adjust = _adjustment_values(fw, reg, latent, rng)
     adj_ids = fw.adjustment_input_ids
 
+    all_years = list(range(min(wanted[0], YEARS[0]), max(wanted[-1], YEARS[-1]) + 1))
+    if all_years != list(YEARS):
+        # extra years from a stream of their own: the YEARS rows stay byte for byte the same
+        ext = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(EXTRA_YEARS_STREAM,)))
+        panel_clean = _extend_years(fw, clean, latent, all_years, ext)
+        extra = [y for y, year in enumerate(all_years) if year not in YEARS]
+        extra_values = panel_clean[extra].copy()
+        extra_planted = _plant(fw, extra_values, ext)
+        panel = panel_clean.copy()
+        panel[extra] = extra_values
+        for y, year in enumerate(YEARS):
+            panel[all_years.index(year)] = values[y]
+        planted = [(all_years.index(YEARS[y]), i, j) for y, i, j in planted] + [(extra[y], i, j) for y, i, j in extra_planted]
+        counts = _adjustment_counts(fw, reg, latent, ext, len(extra))
+        adjust_all = {}
+        for a in adj_ids:
+            full = np.zeros((len(all_years), latent.size))
+            full[extra] = counts[a]
+            for y, year in enumerate(YEARS):
+                full[all_years.index(year)] = adjust[a][y]
+            adjust_all[a] = full
+        values, clean, adjust = panel, panel_clean, adjust_all
+
+    n = latent.size
     joined = reg["joined"].to_numpy()
     codes = reg["code"].tolist()
     out_code: list[str] = []
@@ -584,8 +715,8 @@ def _generate(fw: Framework, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dic
     out_val: list[float] = []
     ids = fw.indicator_ids + adj_ids
     for i in range(n):
-        for y, year in enumerate(YEARS):
-            if joined[i] > year:
+        for y, year in enumerate(all_years):
+            if joined[i] > year or year not in wanted:
                 continue
             row = list(values[y, i, :]) + [adjust[a][y, i] for a in adj_ids]
             out_code += [codes[i]] * len(ids)
@@ -594,10 +725,15 @@ def _generate(fw: Framework, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dic
             out_val += [float(v) for v in row]
     vals = pd.DataFrame({"code": out_code, "indicator": out_ind, "year": out_year, "value": out_val})
     decimals.update({a: 0 for a in adj_ids})
-    return reg, vals, decimals
+    rows = [(codes[i], fw.indicator_ids[j], all_years[y], float(values[y, i, j]), float(clean[y, i, j]))
+            for y, i, j in planted
+            if all_years[y] in wanted and joined[i] <= all_years[y] and not math.isnan(values[y, i, j])]
+    outliers = pd.DataFrame(rows, columns=["code", "indicator", "year", "value", "clean_value"])
+    outliers = outliers.sort_values(["year", "code", "indicator"], kind="stable").reset_index(drop=True)
+    return _Demo(reg, vals, decimals, outliers)
 
 
-def generate_demo(framework: Framework, seed: int = DEFAULT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_demo(framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate the synthetic demo province for ``framework``.
 
     Returns ``(register, values)``: the register (columns
@@ -606,9 +742,21 @@ def generate_demo(framework: Framework, seed: int = DEFAULT_SEED) -> tuple[pd.Da
     ``code,indicator,year,value``; ``value`` a float, NaN when missing, already
     rounded per indicator). Deterministic in ``seed``; see the module docstring
     for the latent model.
+
+    ``years``: a contiguous range of years (default :data:`YEARS`, 2022-2023). Years
+    outside 2022-2023 come from a random stream of their own, so the 2022 and 2023
+    values are the same whatever range is asked for (see *More years*).
     """
-    reg, vals, _ = _generate(framework, seed)
-    return reg, vals
+    demo = _generate(framework, seed, years)
+    return demo.register, demo.values
+
+
+def planted_outliers(framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS) -> pd.DataFrame:
+    """The outliers the generator planted (3.5-5 spreads away, still in range) in
+    :func:`generate_demo`'s values: ``code, indicator, year, value, clean_value`` (the
+    value as written, and the value before it was planted); cells later blanked as
+    missing and rows of units not yet assessed are left out."""
+    return _generate(framework, seed, years).outliers
 
 
 def _decimals(fw: Framework) -> dict[str, int]:
@@ -723,7 +871,7 @@ def _format_ytd(ytd: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
 
 
 def write_demo(
-    out_dir: str | Path, framework_path: str | Path = "params/framework.yaml", seed: int = DEFAULT_SEED
+    out_dir: str | Path, framework_path: str | Path = "params/framework.yaml", seed: int = DEFAULT_SEED, years: object = YEARS
 ) -> list[Path]:
     """Write ``demo_register_synthetic.csv``, ``demo_values_synthetic.csv`` and
     ``demo_ytd_synthetic.csv`` (year-to-date values, :func:`generate_demo_ytd`).
@@ -734,13 +882,16 @@ def write_demo(
     numbers formatted per indicator). Returns the paths written.
 
     A relative ``framework_path`` that does not exist from the current directory
-    is looked up from the repository root.
+    is looked up from the repository root. ``years`` as for :func:`generate_demo`; the
+    year-to-date values are for the last of them.
     """
     fw = load_framework(_resolve_framework_path(framework_path))
-    reg, vals, decimals = _generate(fw, seed)
+    demo = _generate(fw, seed, years)
+    reg, vals, decimals = demo.register, demo.values, demo.decimals
     out = Path(out_dir)
     reg_text = reg.astype({"is_district": int, "joined": int}).astype(str)
-    ytd = generate_demo_ytd(fw, reg, vals, seed)
+    last = int(vals["year"].max())
+    ytd = generate_demo_ytd(fw, reg, vals, seed, year=last)
     return write_files(
         [
             (out / REGISTER_FILE, bytes_writer(_csv_bytes(reg_text))),

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..config import load_run_config
+from ..demo import YEARS
+from ..errors import InputError, Problem
 from ..framework import load_framework
 
 
@@ -15,6 +17,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
     p.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default: data/raw)")
     p.add_argument("--seed", type=int, help="random seed (default from the run file)")
+    p.add_argument("--years", help="years to generate, a range such as 2019-2023 that includes 2023 (default: 2022-2023, the committed demo)")
+
+
+def parse_years(text: str, flag: str = "--years") -> list[int]:
+    """``2019-2023`` -> [2019, ..., 2023]; ``2023`` -> [2023]; an :class:`InputError` naming ``flag`` otherwise."""
+    parts = text.replace("–", "-").split("-")
+    try:
+        first, last = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (None, None)
+    except ValueError:
+        first = last = None
+    if first is None or last is None or first > last:
+        raise InputError([Problem(flag, f"expected a range of years such as 2019-2023, found {text!r}")], "invalid option")
+    return list(range(first, last + 1))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -23,8 +38,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cfg = load_run_config(args.params)
     seed = args.seed if args.seed is not None else cfg.seed
     fw_path = args.framework or cfg.framework
-    load_framework(fw_path)  # a clear message if the framework is broken
-    for path in write_demo(args.out, framework_path=fw_path, seed=seed):
+    fw = load_framework(fw_path)  # a clear message if the framework is broken
+    years = list(YEARS) if args.years is None else parse_years(args.years)
+    problems = []
+    if YEARS[-1] not in years:
+        problems.append(Problem("--years", f"the demo's years must include {YEARS[-1]} (units join the demo province in {YEARS[-1]}), found {args.years}"))
+    outside = [y for y in years if not fw.years.first <= y <= fw.years.last]
+    if outside:
+        problems.append(Problem("--years", f"{outside[0]} is outside the framework's assessment years {fw.years.first}-{fw.years.last} (framework: years)"))
+    if problems:
+        raise InputError(problems, "invalid option")
+    for path in write_demo(args.out, framework_path=fw_path, seed=seed, years=years):
         print(f"wrote {path}")
     return 0
 
