@@ -2,7 +2,7 @@
 
 :func:`plan_reports` scores the year, chooses the scope (a city, or ``--all``)
 and makes one :class:`ReportJob` per report: the city overview(s), the city's
-ranking simulation and one county report per unit, in league order. Each job's
+ranking simulation, the data audit and one county report per unit, in league order. Each job's
 *fingerprint* (:func:`fingerprint`) hashes the notebook file, its parameters,
 the input-data hash, the framework file (and the year-to-date or scenario
 files the report reads), the zhenxing package source (:func:`package_hash`)
@@ -29,6 +29,8 @@ from .text import RUN_TEXT
 COUNTY_NOTEBOOK = "county_report.ipynb"
 CITY_NOTEBOOK = "city_overview.ipynb"
 SIMULATION_NOTEBOOK = "ranking_simulation.ipynb"
+AUDIT_NOTEBOOK = "data_audit.ipynb"
+AUDIT_KEY = "data_audit"
 SIMULATION_DRAWS = 20_000  # per city report: a 5-95 % band and bottom-2 risk to about ±0.5 %
 PATH_PARAMETERS = ("framework", "register", "values", "ytd")  # their *contents* enter the fingerprint
 
@@ -38,7 +40,7 @@ class ReportJob:
     """One notebook to run: ``key`` is the file stem (unit code or ``city_<slug>``)."""
 
     key: str
-    kind: str  # "county" | "city" | "simulation"
+    kind: str  # "county" | "city" | "simulation" | "audit"
     title: str
     notebook: Path
     parameters: dict
@@ -213,6 +215,13 @@ def plan_reports(
             name = c.city if lang == "zh" else (c.city_en or c.city)
             fp = fingerprint(nb_bytes(sim_nb), params, input_hash, fw_bytes + scenario_bytes, pkg, tools)
             jobs.append(ReportJob(key, "simulation", text["sim_title"].format(city=name, year=year), sim_nb, params, fp, lang, shared))
+    audit_nb = notebooks / AUDIT_NOTEBOOK
+    if overview and audit_nb.is_file():
+        # one data audit per run, of the whole province's data (the city, if any, is highlighted)
+        params = {"city": "" if all_units else str(scope), **base}
+        title = text["audit_title"].format(scope=text["province"] if all_units else _city_name(cities, lang), year=year)
+        fp = fingerprint(nb_bytes(audit_nb), params, input_hash, fw_bytes, pkg, tools)
+        jobs.append(ReportJob(AUDIT_KEY, "audit", title, audit_nb, params, fp, lang, shared))
     if not county_nb.is_file():
         raise InputError([Problem(str(county_nb), "report notebook not found (expected notebooks/county_report.ipynb in the project)")], "notebook not found")
     # the year-to-date file (schedule progress) is an input of the county reports: its contents enter their
@@ -226,6 +235,11 @@ def plan_reports(
         fp = fingerprint(nb_bytes(county_nb), params, input_hash, fw_bytes + ytd_bytes, pkg, tools)
         jobs.append(ReportJob(str(u.code), "county", title, county_nb, params, fp, lang, shared))
     return Plan(year, scope, run_name, _league_order(in_scope, ds.framework), cities, jobs, scored, result.cities)
+
+
+def _city_name(cities: pd.DataFrame, lang: str) -> str:
+    row = cities.iloc[0]
+    return str(row["city"]) if lang == "zh" else str(row["city_en"] or row["city"])
 
 
 def _scenario_files(framework: Path) -> list[Path]:
