@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
+import zhenxing
 from zhenxing import __version__, cli
 from zhenxing.data import load_dataset
 from zhenxing.errors import InputError
@@ -463,7 +464,7 @@ def test_kernel_is_this_interpreter_whatever_python3_kernelspec_exists(tmp_path,
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"EXE {sys.executable}\n" in text
     assert f"CWD {nbdir}\n" in text
-    assert f"PKG {Path(cli.__file__).parent / '__init__.py'}\n" in text
+    assert f"PKG {Path(zhenxing.__file__)}\n" in text
     assert "X 7\n" in text
     assert out.is_file() and sorted(p.name for p in nbdir.iterdir()) == ["probe.ipynb"]  # nothing written beside it
     assert time.perf_counter() - t < 30
