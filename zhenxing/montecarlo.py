@@ -83,6 +83,9 @@ class Model:
 def build_model(dataset: Dataset, year: int, scenario: Scenario) -> Model:
     """Arrays for ``year`` under ``scenario``, with its nominal scores and ranks."""
     fw = dataset.framework
+    if scenario.options.treatment is not None:  # draws rescore raw values: a treatment would be silently dropped
+        raise InputError([Problem(f"scenario {scenario.id}", "a scenario with a what-if treatment (winsorise) cannot drive the Monte Carlo run; "
+                                  "compare it with --scenarios instead")], "invalid Monte Carlo scenario")
     yd = dataset.year(year)
     arr = score_arrays(yd, fw, scenario.options)
     cities = list(dict.fromkeys(yd.units["city"]))

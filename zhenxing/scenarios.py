@@ -14,6 +14,8 @@ Monte Carlo simulation::
     # or dimension_weights: {industry: 20, ...}  every dimension, in points, summing to the scale
     indicator_weights:                  # optional, shares within a dimension summing to 1
       prosperity: {rural_income: 0.4, engel_coefficient: 0.2, ...}
+    treatment: winsorise                # optional what-if (never the default): COINr-style
+    winsorise: {max_points: 5, skew: 2, kurtosis: 3.5}   # winsorisation before normalisation
     uncertainty:                        # optional: for zhenxing.montecarlo
       dimension_weights: {kind: dirichlet, concentration: 300}   # or {kind: box, spread: 0.2}
       indicator_weights: {kind: box, spread: 0.2}
@@ -26,7 +28,7 @@ Validation reports every problem at once with its YAML path, like the framework.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +40,8 @@ from scipy.stats import kendalltau
 from .data import Dataset
 from .errors import InputError, Problem, ProblemList
 from .framework import Framework
+from .treatment import METHODS as TREATMENTS
+from .treatment import Winsorisation
 from .scoring import (
     AGGREGATIONS,
     MISSING_POLICIES,
@@ -84,6 +88,14 @@ class UncertaintySpec(_Strict):
     aggregation: list[str] | None = None
 
 
+class WinsoriseSpec(_Strict):
+    """Settings of :class:`zhenxing.treatment.Winsorisation` (COINr's defaults)."""
+
+    max_points: int = Field(default=5, ge=1)
+    skew: float = Field(default=2.0, gt=0)
+    kurtosis: float = 3.5
+
+
 class ScenarioSpec(_Strict):
     id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
@@ -95,6 +107,8 @@ class ScenarioSpec(_Strict):
     dimension_weights: dict[str, float] | None = None
     dimension_multipliers: dict[str, float] | None = None
     indicator_weights: dict[str, dict[str, float]] | None = None
+    treatment: str | None = None
+    winsorise: WinsoriseSpec | None = None
     uncertainty: UncertaintySpec | None = None
 
 
@@ -232,6 +246,18 @@ def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", def
             for ind, v in shares.items():
                 iw[fw.indicator_ids.index(ind)] = v
 
+    treatment = None
+    if spec.treatment is not None and spec.treatment not in TREATMENTS:
+        problems.add(at("treatment"), f"unknown treatment '{spec.treatment}' (expected one of {', '.join(TREATMENTS)}, or no treatment)")
+    elif spec.treatment == "winsorise":
+        ws = spec.winsorise or WinsoriseSpec()
+        treatment = Winsorisation(max_points=ws.max_points, skew=ws.skew, kurtosis=ws.kurtosis)
+        if spec.uncertainty is not None:
+            problems.add(at("uncertainty"), "a treated scenario is for comparison only: the Monte Carlo run does not winsorise each draw "
+                         "(put the uncertainty in a scenario without treatment)")
+    if spec.winsorise is not None and spec.treatment != "winsorise":
+        problems.add(at("winsorise"), "winsorisation settings need 'treatment: winsorise'")
+
     unc = spec.uncertainty or UncertaintySpec()
     for name in ("dimension_weights", "indicator_weights"):
         spread = getattr(unc, name)
@@ -265,6 +291,7 @@ def scenario_from_dict(data: object, fw: Framework, where: str = "scenario", def
         missing=spec.missing,
         dimension_weights=tuple(float(v) for v in w),
         indicator_weights=tuple(float(v) for v in iw),
+        treatment=treatment,
     )
     uncertainty = Uncertainty(unc.dimension_weights, unc.indicator_weights, noise, norms, aggs)
     return Scenario(spec.id or default_id, spec.name_zh, spec.name_en, spec.description, options, uncertainty)
@@ -316,12 +343,16 @@ class ScenarioComparison:
     ``rank_province_<id>``, ``warning_talk_<id>`` and, for every scenario but the
     first, ``change_<id>`` = rank in category under the first scenario minus the
     rank under it (positive = moves up). ``kendall``: Kendall's tau-b between the
-    scenarios' province-wide totals (1 = same order).
+    scenarios' province-wide totals (1 = same order). A scenario with a
+    what-if treatment adds ``n_treated_<id>`` (the unit's values it changed)
+    to ``table`` and its per-indicator table to ``treatments[<id>]``
+    (:func:`zhenxing.scoring.treatment_table`).
     """
 
     scenarios: list[Scenario]
     table: pd.DataFrame
     kendall: pd.DataFrame
+    treatments: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def compare(dataset: Dataset, year: int, scenarios: list[Scenario]) -> ScenarioComparison:
@@ -331,6 +362,7 @@ def compare(dataset: Dataset, year: int, scenarios: list[Scenario]) -> ScenarioC
     base_cols = ["code", "name_zh", "name_en", "city", "city_en", "category"]
     table: pd.DataFrame | None = None
     totals = {}
+    treatments: dict[str, pd.DataFrame] = {}
     for sc in scenarios:
         res = score_year(dataset, year, sc.options)
         u = res.units.set_index("code")
@@ -341,6 +373,9 @@ def compare(dataset: Dataset, year: int, scenarios: list[Scenario]) -> ScenarioC
         table[f"rank_category_{sc.id}"] = u.loc[codes, "rank_category"].to_numpy()
         table[f"rank_province_{sc.id}"] = u.loc[codes, "rank_province"].to_numpy()
         table[f"warning_talk_{sc.id}"] = u.loc[codes, "warning_talk"].to_numpy()
+        if res.treatment is not None:
+            table[f"n_treated_{sc.id}"] = u.loc[codes, "n_treated"].to_numpy()
+            treatments[sc.id] = res.treatment
         totals[sc.id] = table[f"total_{sc.id}"].to_numpy()
     assert table is not None
     ref = scenarios[0].id
@@ -352,4 +387,4 @@ def compare(dataset: Dataset, year: int, scenarios: list[Scenario]) -> ScenarioC
         for b in range(a + 1, len(ids)):
             tau[a, b] = tau[b, a] = kendalltau(totals[ids[a]], totals[ids[b]]).statistic
     table = table.sort_values([f"rank_province_{ref}", "code"], kind="stable").reset_index(drop=True)
-    return ScenarioComparison(scenarios, table, pd.DataFrame(tau, index=ids, columns=ids))
+    return ScenarioComparison(scenarios, table, pd.DataFrame(tau, index=ids, columns=ids), treatments)

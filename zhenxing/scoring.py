@@ -6,6 +6,8 @@ pandas tables.
 
 Default pipeline, as the assessment does it
 -------------------------------------------
+0. (what-if only, never the default) ``ScoringOptions.treatment`` winsorises
+   each indicator's values over the year's units first (:mod:`.treatment`);
 1. attainment ``a_ij = clip((x_ij - g_cj) / (t_cj - g_cj), 0, 1)`` with the
    target ``t`` and goalpost ``g`` of unit i's category c (dimensionless, 0..1);
 2. a missing value scores 0 and is flagged (or, by the framework's
@@ -45,6 +47,7 @@ from .errors import InputError, Problem
 from .framework import Framework
 from .normalise import normalise
 from .precision import from_steps, mean_steps, published, to_steps
+from .treatment import Winsorisation, winsorise_columns
 
 #: Normalisations the assessment score accepts: each maps a value to an attainment in [0, 1].
 #: z-scores (zhenxing.normalise.z_score) are left out: unbounded standard scores cannot be
@@ -64,6 +67,10 @@ class ScoringOptions:
 
     ``dimension_weights`` are in points and must sum to the framework's scale;
     ``indicator_weights`` are shares within each dimension (framework order).
+    ``treatment``: a what-if outlier treatment of the values before
+    normalisation (:class:`~zhenxing.treatment.Winsorisation`, per indicator
+    over the year's assessed units); ``None``, the default and what the
+    assessment does, scores the values as submitted.
     """
 
     normalisation: str = "goalpost"
@@ -71,6 +78,7 @@ class ScoringOptions:
     missing: str | None = None
     dimension_weights: tuple[float, ...] | None = None
     indicator_weights: tuple[float, ...] | None = None
+    treatment: Winsorisation | None = None
 
     def weights(self, fw: Framework) -> tuple[np.ndarray, np.ndarray]:
         """(dimension weights in points, indicator shares): these options' or the framework's."""
@@ -101,6 +109,11 @@ class ScoringOptions:
                 for d, s in zip(fw.dimensions, sums):
                     if abs(s - 1) > 1e-6:
                         problems.append(Problem(f"indicator_weights[{d.id}]", f"shares sum to {s:g}, expected 1"))
+        if self.treatment is not None:
+            if isinstance(self.treatment, Winsorisation):
+                problems.extend(self.treatment.problems())
+            else:
+                problems.append(Problem("treatment", f"expected None or a Winsorisation, got {self.treatment!r}"))
         if problems:
             raise InputError(problems, "invalid scoring options")
 
@@ -312,7 +325,12 @@ class ScoreResult:
     * ``indicators``: one row per unit and indicator (value, target, goalpost,
       attainment 0..1, points, max_points, points_lost, missing);
     * ``cities``: the city score (published mean of its units' published totals),
-      rank and last flag, and ``score_exact`` (mean of the unrounded totals).
+      rank and last flag, and ``score_exact`` (mean of the unrounded totals);
+    * ``treatment``: ``None`` unless the options ask for a what-if treatment;
+      then one row per indicator (:func:`treatment_table`: the values changed,
+      skewness and kurtosis before and after), and ``indicators`` gains
+      ``value_scored`` (the treated value) and ``treated``; ``units`` gains
+      ``n_treated`` (the unit's values changed).
     """
 
     year: int
@@ -321,6 +339,24 @@ class ScoreResult:
     units: pd.DataFrame
     indicators: pd.DataFrame
     cities: pd.DataFrame
+    treatment: pd.DataFrame | None = None
+
+
+def treatment_table(yd: YearData, fw: Framework, settings: Winsorisation) -> pd.DataFrame:
+    """Per indicator: values changed by the winsorisation, skewness and excess kurtosis before and after, and
+    whether it passes COINr's check afterwards (:mod:`zhenxing.treatment`)."""
+    _, cols = winsorise_columns(yd.values, settings)
+    return pd.DataFrame({
+        "indicator": fw.indicator_ids,
+        "indicator_zh": [i.name_zh for i in fw.indicators],
+        "indicator_en": [i.name_en for i in fw.indicators],
+        "n_changed": [c.n_changed for c in cols],
+        "skew_before": [c.skew_before for c in cols],
+        "kurtosis_before": [c.kurtosis_before for c in cols],
+        "skew_after": [c.skew_after for c in cols],
+        "kurtosis_after": [c.kurtosis_after for c in cols],
+        "passes_after": [c.passes(settings) for c in cols],
+    })
 
 
 def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = None) -> dict[str, np.ndarray]:
@@ -329,12 +365,18 @@ def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = N
     ``total`` is the published total (points at the framework's precision),
     ``total_steps`` the same as integer steps of ``10^-decimals`` points and
     ``total_exact`` the unrounded value; decisions use the published one.
+    ``values`` are the values scored: the submitted ones, or the treated ones
+    under ``options.treatment`` (``treated`` marks the values it changed).
     """
     options = options or ScoringOptions()
     options.validate(fw)
     dim_w, ind_w = options.weights(fw)
     cat = yd.category_index
-    raw = attainment(yd.values, cat, fw.targets, fw.goalposts, fw.higher_is_better, options.normalisation)
+    values = yd.values
+    if options.treatment is not None:
+        values, _ = winsorise_columns(yd.values, options.treatment)
+    treated = ~np.isnan(yd.values) & (values != yd.values)
+    raw = attainment(values, cat, fw.targets, fw.goalposts, fw.higher_is_better, options.normalisation)
     missing = np.isnan(yd.values)
     a = fill_missing(raw, cat, options.missing or fw.missing_values)
     dim_a = dimension_attainment(a, fw.dimension_of_indicator, ind_w, len(fw.dimensions), options.aggregation)
@@ -343,6 +385,8 @@ def score_arrays(yd: YearData, fw: Framework, options: ScoringOptions | None = N
     total = np.maximum(0.0, base + bonus - deduction)
     steps = to_steps(total, fw.publication.decimals)
     return {
+        "values": values,
+        "treated": treated,
         "attainment": a,
         "missing": missing,
         "indicator_max": dim_w[fw.dimension_of_indicator] * ind_w,
@@ -391,6 +435,8 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
     units["margin_bottom"] = from_steps(margin_above_bottom(steps, cat, fw.warning_talk.per_category), p)
     units["risk"] = risk_levels(steps, cat, fw)
     units["n_missing"] = arr["missing"].sum(axis=1)
+    if options.treatment is not None:
+        units["n_treated"] = arr["treated"].sum(axis=1)
     units["base_exact"] = arr["base"]
     units["total_exact"] = arr["total_exact"]
     for k, d in enumerate(fw.dimensions):
@@ -417,8 +463,13 @@ def score_year(dataset: Dataset, year: int, options: ScoringOptions | None = Non
             "missing": arr["missing"].ravel(),
         }
     )
+    treatment = None
+    if options.treatment is not None:
+        indicators["value_scored"] = arr["values"].ravel()
+        indicators["treated"] = arr["treated"].ravel()
+        treatment = treatment_table(yd, fw, options.treatment)
     cities = city_table(units, fw)
-    return ScoreResult(year, fw, options, units, indicators, cities)
+    return ScoreResult(year, fw, options, units, indicators, cities, treatment)
 
 
 RISK_LEVELS = ("flagged", "close", "safe")

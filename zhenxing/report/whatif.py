@@ -91,6 +91,7 @@ WHATIF_TEXT: dict[str, dict[str, str]] = {
         "why_indicator_weights": "{name}：改变了维度内各指标的权重，本页只能调整维度权重。",
         "why_missing": "{name}：改变了缺失值处理方式，本页无法重算。",
         "why_aggregation": "{name}：使用本页不支持的汇总方法。",
+        "why_treatment": "{name}：先对指标原始值做缩尾处理，本页无法重算，请用 zhenxing simulate 比较。",
         "home_title": "{city}各单位（按距约谈线排序，风险最高者在前）",
         "unit": "单位",
         "category": "类别",
@@ -143,6 +144,7 @@ WHATIF_TEXT: dict[str, dict[str, str]] = {
         "why_indicator_weights": "{name}: it changes the indicator shares within the dimensions; this page moves dimension weights only.",
         "why_missing": "{name}: it changes the missing-value policy.",
         "why_aggregation": "{name}: it uses an aggregation this page does not offer.",
+        "why_treatment": "{name}: it winsorises the indicator values first, which this page cannot redo; compare it with zhenxing simulate.",
         "home_title": "Units of {city}, most at risk first (by margin to the warning-talk line)",
         "unit": "Unit",
         "category": "Category",
@@ -188,6 +190,8 @@ def _name(zh, en, lang: str) -> str:
 def _unavailable(scenario, fw: Framework) -> str:
     """Why ``scenario`` cannot be re-scored from dimension attainments ('' when it can): a key of WHATIF_TEXT."""
     o = scenario.options
+    if getattr(o, "treatment", None) is not None:
+        return "why_treatment"
     if o.normalisation != "goalpost":
         return "why_normalisation"
     if o.indicator_weights is not None and not np.allclose(np.asarray(o.indicator_weights, float), fw.indicator_weights, rtol=0, atol=1e-12):
