@@ -11,7 +11,9 @@ A department that reports 2.17 (万元) where 21,691 (元) is asked, 0.85 for
 * **against the category median** (any year, the first included): the ratio is
   within a factor ``scale_category_factor`` (2) of 10^k, the value is a category
   outlier (modified z beyond ``outlier_z``, :mod:`.outliers`) and ``x / 10^k``
-  is not (it lies within ``outlier_z`` of the category).
+  is not (it lies within ``outlier_z`` of the category); when last year's value
+  is there, it must agree (about 10^k off too, or itself an outlier: the same
+  slip both years), else the change check speaks for it.
 * **a share for a percentage**: unit %, ``0 < x <= share_max`` (1.5) while the
   category median exceeds ``share_median_min`` (5), and ``100 x`` is ordinary in
   the category (within ``outlier_z``) or within ``scale_tolerance`` of last year.
@@ -145,6 +147,10 @@ def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.
             # 2. against the category median
             if found is None and med > 0 and abs(np.nan_to_num(zc[t, i, j])) > options.outlier_z:
                 k = nearest_power(x / med, options.scale_category_factor)
+                if k is not None and t > 0 and vals[t - 1, i, j] > 0:  # last year must not contradict it
+                    last_agrees = nearest_power(x / vals[t - 1, i, j], options.scale_category_factor) == k
+                    last_odd = abs(np.nan_to_num(zc[t - 1, i, j])) > options.outlier_z  # the same slip last year
+                    k = k if (last_agrees or last_odd) else None
                 if k is not None and lo <= x / 10.0**k <= hi:
                     y = float(transformed(np.array([x / 10.0**k]), log)[0])
                     if _ordinary(y, centre[t, i, j], sigma[t, i, j], options.outlier_z):
