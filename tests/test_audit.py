@@ -502,3 +502,30 @@ def test_five_year_panel(fw):
     assert len(rc.flags) <= 0.01 * rc.n_values, (len(rc.flags), rc.n_values)
     later = rc.flags[rc.flags["check"] == "change"]
     assert set(later["reference_year"].dropna()) <= set(years)
+
+
+# ---------------------------------------------------------------------------
+# the city overview's audit section
+# ---------------------------------------------------------------------------
+
+
+def test_city_overview_audit_section(planted, fw):
+    from zhenxing.report import city_overview
+
+    data, where, _ = planted
+    r = audit_dataset(data, years=[2023])
+    city_of = data.register.set_index("code")["city"]
+    city = city_of[where["wan_yuan"][0][1]] if where["wan_yuan"][0][0] == 2023 else city_of[where["copied"][0][1]]
+    html = city_overview.audit_section_html(r, city, 2023, fw, "zh")
+    mine = r.flags[r.flags["city"] == city]
+    assert f"全省共 {len(r.flags)} 条标记" in html and f"其中本市 {len(mine)} 条" in html
+    assert html.count("<tr class=") == len(mine) > 0
+    first_error = mine[mine["severity"] == "error"]["message_zh"].iloc[0]
+    assert first_error in html and html.index('class="zx-flagged"') < (html.index('class="zx-close"') if "zx-close" in html else len(html))
+    en = city_overview.audit_section_html(r, city, 2023, fw, "en")
+    assert "flags in the province" in en and "报送部门" not in en
+    # a city without flags: one sentence, no table
+    quiet = r.flags.iloc[0:0]
+    empty = type(r)(**{**r.__dict__, "flags": quiet})
+    text = city_overview.audit_section_html(empty, city, 2023, fw, "zh")
+    assert "未发现需核实的异常值" in text and "<table" not in text and "全省共 0 条标记" in text

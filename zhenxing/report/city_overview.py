@@ -205,3 +205,45 @@ def city_headline_html(record: Mapping[str, Any], lang: str = "zh", decimals: in
     risk_names = {"flagged": text("city_risk_flagged", lang), "close": text("city_risk_close", lang), "safe": text("city_risk_safe", lang)}
     return template("headline.html.j2").render(where=str(name), figures=figures, risk=risk, risk_label=risk_names[risk],
                                                risk_sentence=sentence, findings=findings)
+
+
+def audit_section_html(audit: Any, city: str, year: int, fw: Framework, lang: str = "zh") -> str:
+    """The audit section at the top of the city overview (template ``audit.html.j2``): a one-line
+    province count, then the home city's flags of ``year`` (unit, indicator, department, value, reason)
+    as a reader's table, likely errors first; a short sentence when the city has none.
+
+    ``audit``: a :class:`zhenxing.audit.AuditResult`; nothing is computed here."""
+    from ..audit.flags import check_name, with_unit
+
+    en = lang == "en"
+    flags = audit.flags[audit.flags["year"] == year]
+    counts = flags["check"].value_counts()
+    parts = [f"{check_name(c, lang)} {int(counts[c])}" for c in ("scale", "change", "copied", "outlier", "coverage") if c in counts]
+    mine = flags[flags["city"] == city]
+    mine = mine.assign(_s=(mine["severity"] != "error").astype(int)).sort_values(["_s", "code"], kind="stable")
+    name = city if not en or mine.empty or not str(mine["city_en"].iloc[0]) else str(mine["city_en"].iloc[0])
+    if en:
+        province = (f"Data audit {year}: {len(flags)} flag{'s' if len(flags) != 1 else ''} in the province"
+                    + (f" ({', '.join(parts)})" if parts else "") + f", {len(mine)} of them in {name}'s units.")
+    else:
+        province = f"{year} 年数据核查：全省共 {len(flags)} 条标记" + (f"（{'，'.join(parts)}）" if parts else "") + f"，其中本市 {len(mine)} 条。"
+    whole = "(whole unit)" if en else "（整体）"
+    rows = [{"name": (r.name_en or r.name_zh) if en else r.name_zh,
+             "indicator": ((r.indicator_en if en else r.indicator_zh) or whole),
+             "department": (r.department_en if en else r.department_zh) or "—",
+             "value": with_unit(r.value, fw.indicator_by_id[r.indicator], lang) if r.indicator else "—",
+             "reason": r.message_en if en else r.message_zh, "_severity": r.severity}
+            for r in mine.itertuples()]
+    columns = [
+        Column("name", column_label("name", fw, lang)), Column("indicator", column_label("indicator", fw, lang)),
+        Column("department", "Department" if en else "报送部门"), Column("value", column_label("value", fw, lang)),
+        Column("reason", "Reason" if en else "核查说明"),
+    ]
+    caption = f"{name}: values to check with the departments" if en else f"{city}需向报送部门核实的数据"
+    note = ("Likely errors (unit-scale slips, copied figures) first; the full list with every threshold: "
+            "zhenxing audit (data/processed/audit.xlsx)." if en else
+            "疑似错误（单位量级、照抄上年）在前；全部标记及阈值见 zhenxing audit 生成的 data/processed/audit.xlsx。")
+    table = table_html(rows, columns, caption, lang, note=note,
+                       row_class=lambda r: "zx-flagged" if r["_severity"] == "error" else "zx-close") if rows else ""
+    empty = f"No value of {name}'s units is flagged for {year}." if en else f"本市各单位 {year} 年数据未发现需核实的异常值。"
+    return template("audit.html.j2").render(province=province, table=table, empty=empty)
