@@ -57,8 +57,10 @@ def num(v: float) -> str:
 
 
 def with_unit(v: float, ind: Indicator, lang: str) -> str:
-    """``85.3%``, ``21,691 元`` / ``21,691 yuan``."""
+    """``85.3%``, ``21,691 元`` / ``21,691 yuan``; a ratio without a unit (``2.21``)."""
     unit = ind.unit_label(lang)
+    if ind.unit.strip() == "ratio":
+        return num(v)
     if unit in ("%", "％", "‰"):
         return f"{num(v)}{unit}"
     return f"{num(v)} {unit}".strip()
