@@ -1,6 +1,7 @@
 """Run defaults (``params/run.yaml``): which framework and data to use, the year,
 the home city, the language, the texts that mean "no value" and where outputs
-go. Command-line options override them. Relative paths are taken from the
+go. Command-line options override them. ``values`` may be one file, a folder
+(every .xlsx/.csv in it) or a list of files and folders. Relative paths are taken from the
 current folder (the project root).
 """
 
@@ -23,7 +24,8 @@ class RunConfig(BaseModel):
     framework: Path = Path("params/framework.yaml")
     # "register" is a BaseModel attribute name, hence the alias
     register_path: Path = Field(default=Path("data/raw/demo_register_synthetic.csv"), alias="register")
-    values: Path = Path("data/raw/demo_values_synthetic.csv")
+    # one values file, a folder of them, or a list of files and folders (e.g. the departments' filled templates)
+    values: Path | list[Path] = Path("data/raw/demo_values_synthetic.csv")
     ytd: Path | None = None  # year-to-date values for schedule progress (序时进度); None = none
     year: int | None = None
     home_city: str | None = None
@@ -33,6 +35,11 @@ class RunConfig(BaseModel):
     seed: int = 20231
     # texts that mean "no value" in a number cell (N/A, —, 无 ...), counted as missing values; otherwise refused
     missing_markers: list[str] = Field(default_factory=list)
+
+
+    def values_list(self) -> list[Path]:
+        """The values paths as a list (one file, a folder, or several; folders are expanded by the intake)."""
+        return list(self.values) if isinstance(self.values, list) else [self.values]
 
 
 #: The run-file key of each setting (where it differs from the field name).

@@ -14,12 +14,12 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import audit, demo, reports, score, simulate
+from . import audit, demo, reports, score, simulate, template
 from .common import EXIT_USER_ERROR, _Parser
 
 MAX_SHOWN = 60
 #: the command modules, in the order ``zhenxing --help`` lists them
-MODULES = (score, audit, reports, simulate, demo)
+MODULES = (score, audit, template, reports, simulate, demo)
 COMMANDS = {name: fn for m in MODULES for name, fn in m.COMMANDS.items()}
 
 

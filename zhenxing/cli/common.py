@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import RUN_FILE_KEYS, RunConfig, load_run_config, run_file_path
-from ..data import Dataset, load_dataset
+from ..data import VALUE_SUFFIXES, Dataset, load_dataset, status_lines, submission_status
 from ..data.cells import check_markers, describe_markers, quote
 from ..errors import InputError, Problem
 from ..framework import Framework, load_framework
@@ -30,10 +30,16 @@ def common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", type=Path, help="run defaults YAML (default: params/run.yaml)")
     p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
     p.add_argument("--register", type=Path, help="county register, .csv or .xlsx")
-    p.add_argument("--values", type=Path, help="indicator values, long or wide, .csv or .xlsx")
+    values_arg(p)
     p.add_argument("--out", type=Path, help="output folder (default: data/processed)")
     p.add_argument("--lang", choices=["zh", "en"], help="labels: Chinese (default) or English")
     marker_arg(p)
+
+
+def values_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--values", type=Path, nargs="+", metavar="PATH",
+                   help="indicator values, long or wide, .csv or .xlsx: one file, several (e.g. the departments' filled "
+                        "templates, with last year's values in another file) or a folder of them (default from the run file)")
 
 
 def marker_arg(p: argparse.ArgumentParser) -> None:
@@ -95,6 +101,8 @@ def settings(args: argparse.Namespace) -> Settings:
             continue
         if name == "ytd":
             value = Path(value) if value else None
+        if name == "values" and isinstance(value, list):
+            value = value[0] if len(value) == 1 else value
         updates[name] = value
         origin[name] = flag
     not_applied = []
@@ -112,7 +120,7 @@ def settings(args: argparse.Namespace) -> Settings:
 
 def check_paths(s: Settings, with_ytd: bool = False) -> None:
     """Every input file named by the settings exists; each missing one is named by its flag or run-file key."""
-    files = [("framework", "the framework YAML"), ("register_path", "the register as .csv or .xlsx"), ("values", "the values as .csv or .xlsx")]
+    files = [("framework", "the framework YAML"), ("register_path", "the register as .csv or .xlsx")]
     if with_ytd and s.cfg.ytd is not None:
         files.append(("ytd", "the year-to-date values as .csv or .xlsx"))
     problems = []
@@ -121,9 +129,28 @@ def check_paths(s: Settings, with_ytd: bool = False) -> None:
         if not path.is_file():
             found = "a folder there" if path.is_dir() else "no such file"
             problems.append(Problem(s.where(name), f"file not found, {found}: {path} (expected {what})"))
+    problems += _values_problems(s)
     problems += check_markers(s.cfg.missing_markers, s.where("missing_markers"))
     if problems:
         raise InputError(problems, "cannot load the inputs")
+
+
+def _values_problems(s: Settings) -> list[Problem]:
+    """Each values path that is neither a file nor a folder of values files, named by its flag or run-file entry."""
+    paths = s.cfg.values_list()
+    where = s.where("values")
+    if not paths:
+        return [Problem(where, "no values file given (expected a file, a folder, or a list of them)")]
+    in_run_file = isinstance(s.cfg.values, list) and not where.startswith("--")
+    problems = []
+    for k, path in enumerate(paths):
+        at = f"{where}[{k}]" if in_run_file else where
+        if path.is_dir():
+            if not any(f.is_file() and f.suffix.lower() in VALUE_SUFFIXES and not f.name.startswith((".", "~$")) for f in path.iterdir()):
+                problems.append(Problem(at, f"a folder without values files: {path} (expected .xlsx or .csv files in it)"))
+        elif not path.is_file():
+            problems.append(Problem(at, f"file not found, no such file: {path} (expected the values as .csv or .xlsx)"))
+    return problems
 
 
 def load(s: Settings, with_ytd: bool = False, with_city: bool = True) -> tuple[Framework, Dataset]:
@@ -147,7 +174,25 @@ def load(s: Settings, with_ytd: bool = False, with_city: bool = True) -> tuple[F
         problems += exc.problems
     if problems:
         raise InputError(problems, "settings do not fit the data")
+    print_submissions(ds, cfg.year, cfg.lang)
     return fw, ds
+
+
+def print_submissions(ds: Dataset, year: int | None = None, lang: str = "zh") -> None:
+    """Who has not sent what, when the values came from templates or several files (nothing for one plain file).
+
+    For each year collected with templates (or ``year``, else the latest, when only plain files were given).
+    """
+    files = ds.files
+    if len(files) < 2 and not (files["kind"] == "template").any():
+        return
+    years = sorted(int(y) for y in files.loc[files["kind"] == "template", "year"].unique())
+    if not years:
+        years = [year if year is not None else ds.years[-1]]
+    for y in years:
+        for line in status_lines(submission_status(ds, y, lang), y, lang):
+            print(line)
+        print()
 
 
 def home_city(s: Settings, ds: Dataset) -> str | None:
@@ -185,8 +230,13 @@ def print_validation(ds: Dataset, written: list[Path], ytd: tuple[Path, int] | N
     counts = reg["category"].value_counts()
     print("  " + ", ".join(f"{c}: {counts.get(c, 0)}" for c in ds.framework.category_ids))
     n_ind = ds.values["indicator"].isin(ds.framework.indicator_ids).sum()
-    print(f"values:   {ds.intake.get('values', ds.sources['values'])}: {len(ds.values)} values ({n_ind} indicator values) "
-          f"for {', '.join(map(str, ds.years))}")
+    if len(ds.files) > 1:
+        print(f"values:   {len(ds.files)} files: {len(ds.values)} values ({n_ind} indicator values) for {', '.join(map(str, ds.years))}")
+        for f in ds.files.itertuples():
+            print(f"  {f.intake}" + (f": template of {f.department} for {f.year}" if f.kind == "template" else ""))
+    else:
+        print(f"values:   {ds.intake.get('values', ds.sources['values'])}: {len(ds.values)} values ({n_ind} indicator values) "
+              f"for {', '.join(map(str, ds.years))}")
     miss = ds.missing_summary()
     if len(miss):
         by_year = miss.groupby("year")["missing"].sum()

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from .common import home_city, load, marker_arg, print_left_out, settings, year_of
+from ..data import write_processed
+from .common import home_city, load, marker_arg, print_left_out, settings, values_arg, year_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", type=Path, help="run defaults YAML (default: params/run.yaml)")
     p.add_argument("--framework", type=Path, help="framework YAML (default from the run file)")
     p.add_argument("--register", type=Path, help="county register, .csv or .xlsx")
-    p.add_argument("--values", type=Path, help="indicator values, long or wide, .csv or .xlsx")
+    values_arg(p)
     scope = p.add_mutually_exclusive_group()
     scope.add_argument("--city", help="city, Chinese or English name (default: home_city of the run file)")
     scope.add_argument("--all", dest="all_units", action="store_true", help="every unit of the province, and every city's overview")
@@ -46,10 +47,16 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if units == []:
         raise InputError([Problem("--units", f"no unit code given (found {args.units!r}; expected codes such as 990101,990102)")], "invalid option")
     print_left_out(ds, year_of(s, ds), cfg.lang)
+    values = cfg.values
+    if len(ds.files) > 1 or isinstance(values, list) or Path(values).is_dir():
+        # the notebooks read one values file: the combined, validated values of all the files
+        written = write_processed(ds, cfg.processed_dir)
+        values = next(p for p in written if p.name == "values_tidy.csv")
+        print(f"values of {len(ds.files)} files combined for the reports: wrote {values}")
     summary = run_reports(
         cfg.framework,
         cfg.register_path,
-        cfg.values,
+        values,
         dataset=ds,
         year=cfg.year,
         city=None if args.all_units else home_city(s, ds),

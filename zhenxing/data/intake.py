@@ -131,7 +131,7 @@ def _duplicates(parts: list[ValuesPart], problems: ProblemList) -> None:
             shown = "" if key not in v else ("empty" if pd.isna(v[key]) else f"{v[key]:g}")
             return f"row {row}, column {column_text(column, part.table.labels)}{' (' + shown + ')' if shown else ''}"
 
-        examples = "; ".join(f"unit {quote(k[0])}, {k[1]}, {quote(k[2])}: {at(pa, k, values[a])} and {at(pb, k, values[b])}"
+        examples = "; ".join(f"unit {quote(k[0])}, {k[1]}, {quote(k[2])}: {at(pb, k, values[b])} and {at(pa, k, values[a])}"
                              for k in keys[:SHOWN_DUPLICATES])
         more = f"; ... ({len(keys)} in all)" if len(keys) > SHOWN_DUPLICATES else ""
         agree = ("all with the same value" if same == len(keys) else

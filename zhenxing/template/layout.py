@@ -245,12 +245,12 @@ def number_text(v: float) -> str:
 
 
 def range_text(r: ValidRange, lang: str = "zh") -> str:
-    """``0–100``, ``≥ 0``, ``≤ 5``, ``整数 ≥ 0`` / ``whole number ≥ 0``, or any number."""
+    """``0–100`` (``-100 ~ 500`` below zero), ``≥ 0``, ``≤ 5``, ``整数 ≥ 0`` / ``whole number ≥ 0``, or any number."""
     if r.whole:  # adjustment inputs: counts, whole numbers >= 0
         return text(lang, "whole")
     lo, hi = math.isfinite(r.lo), math.isfinite(r.hi)
-    if lo and hi:
-        return f"{number_text(r.lo)}–{number_text(r.hi)}"
+    if lo and hi:  # a dash after a minus sign reads badly: -100 ~ 500
+        return f"{number_text(r.lo)}{'–' if r.lo >= 0 else ' ~ '}{number_text(r.hi)}"
     if lo:
         return f"≥ {number_text(r.lo)}"
     if hi:
