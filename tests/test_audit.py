@@ -420,8 +420,17 @@ def test_workbook_sheets_fills_and_comments(planted, tmp_path):
             cell = ws.cell(rows[code], 5 + fw.indicator_ids.index(ind))
             assert cell.fill.fgColor.rgb.endswith("FFC7CE"), (code, ind)
             assert "疑似" in cell.comment.text
-        untouched = ws.cell(2, 5)
-        assert untouched.comment is None or (year, ws.cell(2, 1).value, fw.indicator_ids[0]) in cells(r)
+        marked = set(zip(r.cells["year"], r.cells["code"], r.cells["indicator"]))
+        n_marked = 0
+        for code, k in rows.items():
+            for j, ind in enumerate(fw.indicator_ids):
+                cell = ws.cell(k, 5 + j)
+                if (year, code, ind) in marked:
+                    n_marked += 1
+                    assert cell.comment is not None and cell.fill.fgColor.rgb[-6:] in ("FFC7CE", "FFEB9C")
+                else:
+                    assert cell.comment is None and cell.fill.fill_type is None, (code, ind)
+        assert n_marked == len({m for m in marked if m[0] == year}) > 0
     en = openpyxl.load_workbook(write_audit_workbook(r, tmp_path / "audit_en.xlsx", "en"))
     assert en.sheetnames[0] == "Summary" and en["Scale slips"].cell(1, 1).value == "Year"
 
