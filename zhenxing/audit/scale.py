@@ -11,7 +11,8 @@ A department that reports 2.17 (万元) where 21,691 (元) is asked, 0.85 for
 * **against the category median** (any year, the first included): the ratio is
   within a factor ``scale_category_factor`` (2) of 10^k, the value is a category
   outlier (modified z beyond ``outlier_z``, :mod:`.outliers`) and ``x / 10^k``
-  is not (it lies within ``outlier_z`` of the category); when last year's value
+  is not (it lies within ``outlier_z`` of the category), in a category that has
+  a spread (MAD > 0: a median at a floor or cap says nothing); when last year's value
   is there, it must agree (about 10^k off too, or itself an outlier: the same
   slip both years), else the change check speaks for it.
 * **a share for a percentage**: unit %, ``0 < x <= share_max`` (1.5) while the
@@ -109,6 +110,15 @@ def _ordinary(y: float, centre: float, sigma: float, z_max: float) -> bool:
     return abs(y - centre) <= z_max * sigma if sigma > 0 else y == centre
 
 
+def _spread(panel: Panel, t: int, i: int, j: int) -> bool:
+    """Whether unit ``i``'s category has a spread in year ``t`` (MAD > 0): with most of its values at one
+    level (a floor, a cap), a median says nothing about scale."""
+    members = (panel.category_index == panel.category_index[i]) & panel.assessed[t]
+    v = panel.values[t, members, j]
+    v = v[~np.isnan(v)]
+    return v.size > 0 and float(np.median(np.abs(v - np.median(v)))) > 0
+
+
 def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.ndarray, sigma: np.ndarray,
                 median: np.ndarray, zchange: np.ndarray) -> list[Flag]:
     """Flags of the ``scale`` check, one per cell at most (last year, then category, then share).
@@ -145,7 +155,7 @@ def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.
                 if k is not None and med > 0 and med0 > 0 and abs(math.log(x / med)) > abs(math.log(x0 / med0)):
                     found = (k, x0, panel.years[t - 1], x / x0, tol, "last_year")
             # 2. against the category median
-            if found is None and med > 0 and abs(np.nan_to_num(zc[t, i, j])) > options.outlier_z:
+            if found is None and med > 0 and abs(np.nan_to_num(zc[t, i, j])) > options.outlier_z and _spread(panel, t, i, j):
                 k = nearest_power(x / med, options.scale_category_factor)
                 if k is not None and t > 0 and vals[t - 1, i, j] > 0:  # last year must not contradict it
                     last_agrees = nearest_power(x / vals[t - 1, i, j], options.scale_category_factor) == k
