@@ -113,6 +113,15 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "infinity": (values("values_infinite.csv"), [f"{C}values_infinite.csv, row 3, column 'i2': expected a finite number, found 'inf'"]),
     "decimal comma": (values("values_decimal_comma.csv"), [f"{C}values_decimal_comma.csv, row 2, column 'i2': expected a number, found text '2,5'"]),
     "unsupported type": (values("values.json"), [f"{C}values.json: unsupported file type '.json' (expected .csv or .xlsx)"]),
+    # -- filled submission templates (zhenxing template) and several values files
+    "template value out of range": (values("values_template_out_of_range.xlsx"),
+                                    [f"{C}values_template_out_of_range.xlsx, sheet '填报', row 8, column 'E 指标一' (i1): 150 % for 'i1' is impossible (expected a value in [0, 100])"]),
+    "a template and a plain file giving the same values": (
+        [*RUN, "--values", C + "values.csv", C + "values_template.xlsx"],
+        [f"{C}values_template.xlsx, sheet '填报' and {C}values.csv: 20 values given by both files (all with the same value): "
+         f"unit 'U1', 2023, 'i1': row 7, column 'E 指标一' (i1) (75) and row 2, column 'i1' (75)"]),
+    "one of several values files missing": ([*RUN, "--values", C + "values.csv", C + "no_such_values.xlsx"],
+                                            [f"--values: file not found, no such file: {C}no_such_values.xlsx (expected the values as .csv or .xlsx)"]),
 }
 
 # other commands refuse the same settings before any work
@@ -237,6 +246,20 @@ def test_a_department_workbook_reads_as_the_plain_files(out_dir, capsys):
     assert code == 0
     assert f"register: {C}register_department.xlsx (sheet '名单', header on row 3): 4 units in 2 cities" in out
     assert f"values:   {C}values_department.xlsx (sheet '数据', header on row 3): 20 values" in out
+
+
+def test_a_filled_template_reads_as_the_plain_file(out_dir, capsys):
+    fw = load_framework(ROOT / C / "framework.yaml")
+    plain = load_dataset(fw, ROOT / C / "register.csv", ROOT / C / "values.csv")
+    filled = load_dataset(fw, ROOT / C / "register.csv", ROOT / C / "values_template.xlsx")
+    pd.testing.assert_frame_equal(filled.values, plain.values)
+    assert filled.input_hash() == plain.input_hash()
+    assert set(filled.submitted["source"]) == {"未指定部门"} and set(filled.submitted["row"]) == {7, 8, 9, 10}
+    code = cli.main(["validate", *values("values_template.xlsx"), "--out", str(out_dir)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "submissions for 2023: 1 departments, 1 complete, 0 incomplete, 0 not sent" in out
+    assert "  complete unassigned (_unassigned): values_template.xlsx: 5/5 inputs, 19 values, 1 blank" in out  # the run file says lang: en
 
 
 def test_crlf_and_bom_files_give_identical_scores(tmp_path):

@@ -404,3 +404,30 @@ def test_cli_refuses_an_unknown_department_listing_the_known_ones(tmp_path, caps
     assert code == 2 and "Traceback" not in err
     assert "--department: unknown department id 'fisheries' (expected one of stats (统计局), agri (农业农村局)," in err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_deleted_row_is_a_unit_not_covered_and_its_values_missing(filled, fw, ds, tmp_path):
+    paths, plain = copy_of(filled, tmp_path)
+    water = by_department(paths)["water"]
+    wb = openpyxl.load_workbook(water)
+    ws = wb["填报"]
+    code = ws.cell(FIRST_ROW + 3, 1).value
+    ws.delete_rows(FIRST_ROW + 3)
+    wb.save(water)
+    back = load_dataset(fw, REGISTER, [plain, *paths])
+    row = submission_status(back, 2023, lang="en").set_index("department").loc["water"]
+    assert (row["status"], row["name"], row["units_not_covered"], row["values_received"]) == ("incomplete", "Water Resources Bureau", [code], 99)
+    got = back.values.set_index(["code", "year", "indicator"])["value"]
+    assert math.isnan(got[(code, 2023, "tap_water")]) and not math.isnan(ds.values.set_index(["code", "year", "indicator"])["value"][(code, 2023, "tap_water")])
+
+
+def test_a_run_file_may_list_values_files_and_each_missing_one_is_named(filled, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    paths, plain = filled
+    run = tmp_path / "run.yaml"
+    run.write_text(f"values:\n  - {plain}\n  - {tmp_path / 'none.xlsx'}\n" + "".join(f"  - {p}\n" for p in paths[:2]), encoding="utf-8")
+    assert cli.main(["validate", "--params", str(run), "--out", str(tmp_path / "out")]) == 2
+    assert f"{run}: values[1]: file not found, no such file: {tmp_path / 'none.xlsx'}" in capsys.readouterr().err
+    run.write_text(f"values:\n  - {plain}\n" + "".join(f"  - {p}\n" for p in paths), encoding="utf-8")
+    assert cli.main(["validate", "--params", str(run), "--out", str(tmp_path / "out")]) == 0
+    assert "submissions for 2023: 15 departments, 15 complete" in capsys.readouterr().out

@@ -190,7 +190,39 @@ def main() -> None:
     run_file("run_unknown_key.yaml", colour="red")
     run_file("run_marker_number.yaml", missing_markers=["N/A", "0"])
     run_file("run_home_city_english.yaml", home_city="x")  # city_en of X市: accepted
+    templates()
+
+
+def templates() -> None:
+    """Filled submission templates (``zhenxing template``) of the tiny framework: one good, one with a value out of range.
+
+    The tiny framework names no departments: every input is in the template of the pseudo department 未指定部门.
+    Run alone with ``make_corpus.py templates``.
+    """
+    import shutil
+    import tempfile
+
+    from zhenxing.data import load_dataset
+    from zhenxing.framework import load_framework
+    from zhenxing.template import write_templates
+
+    fw = load_framework(HERE / "framework.yaml")
+    ds = load_dataset(fw, HERE / "register.csv", HERE / "values.csv")
+    values = {(c, i): typed(v) for c, i, _, v in rows_of(long_text(TINY_VALUES))[1:]}
+    for name, changes in (("values_template.xlsx", {}), ("values_template_out_of_range.xlsx", {("U2", "i1"): 150})):
+        with tempfile.TemporaryDirectory() as tmp:
+            [path] = write_templates(fw, ds, 2023, tmp)
+            wb = openpyxl.load_workbook(path)
+            ws = wb["填报"]
+            ids = [c.value for c in ws[6]]
+            for r in range(7, ws.max_row + 1):
+                for j, i in enumerate(ids, start=1):
+                    key = (ws.cell(r, 1).value, i)
+                    if key in values:
+                        ws.cell(r, j).value = changes.get(key, values[key])
+            wb.save(path)
+            shutil.copy(path, HERE / name)
 
 
 if __name__ == "__main__":
-    main()
+    templates() if sys.argv[1:] == ["templates"] else main()

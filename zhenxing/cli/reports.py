@@ -49,7 +49,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     print_left_out(ds, year_of(s, ds), cfg.lang)
     values = cfg.values
     if len(ds.files) > 1 or isinstance(values, list) or Path(values).is_dir():
-        # the notebooks read one values file: the combined, validated values of all the files
+        # the notebooks read one values file: the combined, validated values of all the files (data/processed/values_tidy.csv)
+        _check_scope(s, ds, args, units)  # refusals first: nothing is written for a run that cannot start
         written = write_processed(ds, cfg.processed_dir)
         values = next(p for p in written if p.name == "values_tidy.csv")
         print(f"values of {len(ds.files)} files combined for the reports: wrote {values}")
@@ -77,6 +78,24 @@ def cmd_reports(args: argparse.Namespace) -> int:
     print(summary.describe())
     return summary.exit_code
 
+
+
+def _check_scope(s, ds, args: argparse.Namespace, units: list[str] | None) -> None:
+    """What :func:`~zhenxing.report.batch.run_reports` would refuse after the inputs: no scope, units outside it, no browser for --pdf."""
+    year = year_of(s, ds)
+    city = None if args.all_units else home_city(s, ds)
+    if not args.all_units and not city:
+        raise InputError([Problem("--city", "no city given and no home_city in the run file (use --city NAME or --all)")], "no report scope")
+    if units is not None:
+        reg = ds.register[ds.register["joined"] <= year]
+        in_scope = set(reg["code"] if args.all_units else reg.loc[reg["city"] == city, "code"])
+        unknown = [u for u in units if u not in in_scope]
+        if unknown:
+            raise InputError([Problem("--units", f"unit(s) {', '.join(unknown)} not assessed in {year} in the scope {city or 'all'}")], "unknown unit")
+    if args.pdf:
+        from ..report.pdf import require_browser
+
+        require_browser()
 
 
 COMMANDS = {"reports": cmd_reports}
