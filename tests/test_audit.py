@@ -283,8 +283,9 @@ def test_bad_thresholds_are_refused_with_their_name():
 def test_clean_demo_raises_few_false_flags(clean):
     r = audit_dataset(clean)
     n = len(r.flags)
-    # measured: 36 flags on 7,212 values (0.5 %), all category outliers in the tails of bounded or skewed indicators
-    assert n <= 0.01 * r.n_values, n
+    # measured: 4 flags on 7,212 values (0.06 %), all category outliers in the tails of bounded or skewed
+    # indicators (without the persistence rule: 36, the units that are simply unusual year after year)
+    assert n <= 0.001 * r.n_values, n
     assert set(r.flags["check"]) <= {"outlier", "change"}
     assert not (r.flags["severity"] == "error").any()
 
@@ -508,7 +509,8 @@ def test_five_year_panel(fw):
     assert len(found) >= 0.8 * len(planted), (len(found), len(planted))
     clean5 = with_values(ds5, planted.drop(columns="value").rename(columns={"clean_value": "value"}))
     rc = audit_dataset(clean5)
-    assert len(rc.flags) <= 0.01 * rc.n_values, (len(rc.flags), rc.n_values)
+    # measured: 8 flags on 17,299 values (5 outliers, 3 scale against a category piled at the generator's limit)
+    assert len(rc.flags) <= 0.002 * rc.n_values, (len(rc.flags), rc.n_values)
     later = rc.flags[rc.flags["check"] == "change"]
     assert set(later["reference_year"].dropna()) <= set(years)
 
@@ -538,3 +540,19 @@ def test_city_overview_audit_section(planted, fw):
     empty = type(r)(**{**r.__dict__, "flags": quiet})
     text = city_overview.audit_section_html(empty, city, 2023, fw, "zh")
     assert "未发现需核实的异常值" in text and "<table" not in text and "全省共 0 条标记" in text
+
+
+def test_a_persistent_outlier_is_the_units_own_level_not_a_slip(clean):
+    """A unit far below its category in both years (an ordinary change between them) is not flagged; the same
+    value in one year only is; with the persistence rule off (threshold 0) both are."""
+    fw = clean.framework
+    code = clean.register.loc[clean.register["joined"] <= 2022, "code"].iloc[10]
+    ind = "village_greening"
+    v = clean.values.set_index(["code", "indicator", "year"])["value"]
+    low = {2022: round(v[(code, ind, 2022)] / 3, 1), 2023: round(v[(code, ind, 2023)] / 3, 1)}
+    both = with_values(clean, pd.DataFrame([(code, ind, y, x) for y, x in low.items()], columns=["code", "indicator", "year", "value"]))
+    one = with_values(clean, pd.DataFrame([(code, ind, 2023, low[2023])], columns=["code", "indicator", "year", "value"]))
+    assert not {(2022, code, ind), (2023, code, ind)} & cells(audit_dataset(both))
+    assert (2023, code, ind) in cells(audit_dataset(one))
+    off = audit_dataset(both, options=AuditOptions(outlier_persistent_z=1e-9))
+    assert {(2022, code, ind), (2023, code, ind)} <= cells(off)

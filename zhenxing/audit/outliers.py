@@ -10,7 +10,10 @@ over the category's units with a value (at least ``outlier_min_units``), where
 ``y = log x`` for a log-scaled level (incomes are log-normal) and ``y = x``
 otherwise; when MAD = 0 the spread is 1.253314 · MeanAD instead
 (:mod:`zhenxing.audit.robust`). ``|M_i| > outlier_z`` (3.5, their
-recommendation) is flagged.
+recommendation) is flagged, unless the value is *persistent*: its change from
+the previous year or to the next one is ordinary (robust z of the change, as in
+:mod:`.change`, at most ``outlier_persistent_z``). Such a unit is unusual, not
+misreported: a slip stands out against both neighbouring years.
 """
 
 from __future__ import annotations
@@ -50,12 +53,23 @@ def category_stats(panel: Panel, options: AuditOptions) -> tuple[np.ndarray, np.
     return z, centre, sigma, median
 
 
-def check_outliers(panel: Panel, options: AuditOptions, z: np.ndarray, median: np.ndarray) -> list[Flag]:
-    """Flags of the ``outlier`` check: ``|z| > outlier_z`` (``z`` and ``median`` from :func:`category_stats`)."""
+def persistent(zchange: np.ndarray, t: int, i: int, j: int, threshold: float) -> bool:
+    """Whether the value ``(t, i, j)`` changes ordinarily from the previous year or into the next one:
+    ``|z| <= threshold`` for the change into year ``t`` or into ``t + 1`` (``zchange[t]`` is the robust z of
+    the change from ``t - 1`` to ``t``; NaN where a year or a value is missing)."""
+    near = [zchange[s, i, j] for s in (t, t + 1) if 0 < s < zchange.shape[0]]
+    return any(abs(v) <= threshold for v in near if not np.isnan(v))
+
+
+def check_outliers(panel: Panel, options: AuditOptions, z: np.ndarray, median: np.ndarray, zchange: np.ndarray) -> list[Flag]:
+    """Flags of the ``outlier`` check: ``|z| > outlier_z`` and not :func:`persistent` (``z`` and ``median``
+    from :func:`category_stats`, ``zchange`` the robust z of each change into a year, NaN for the first)."""
     fw = panel.framework
     flags: list[Flag] = []
     for t, i, j in zip(*np.nonzero(np.abs(np.nan_to_num(z)) > options.outlier_z)):
         t, i, j = int(t), int(i), int(j)
+        if persistent(zchange, t, i, j, options.outlier_persistent_z):
+            continue
         ind = fw.indicators[j]
         cat = fw.categories[int(panel.category_index[i])]
         x, med = float(panel.values[t, i, j]), float(median[t, i, j])

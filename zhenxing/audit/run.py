@@ -43,7 +43,7 @@ def audit_dataset(ds: Dataset, years: Iterable[int] | None = None, options: Audi
     slipped = {(panel.years.index(f.year), f.unit, f.indicator) for f in scale}
     changes = check_change(panel, options, slipped, zc)
     explained = slipped | {(panel.years.index(f.year), f.unit, f.indicator) for f in changes}
-    outliers = [f for f in check_outliers(panel, options, zc, median)
+    outliers = [f for f in check_outliers(panel, options, zc, median, zchange)
                 if (panel.years.index(f.year), f.unit, f.indicator) not in explained]
     copied = check_copied(panel, options)
     by_ind, by_unit = coverage_tables(panel)

@@ -69,6 +69,8 @@ OPTION_TEXT = {
     "copied_min_indicators": ("判断照抄所需的最少可比指标数", "fewest comparable indicators"),
     "outlier_z": ("类别内修正 z 阈值（Iglewicz–Hoaglin）", "modified z within the category (Iglewicz–Hoaglin)"),
     "outlier_min_units": ("类别内检查所需的最少单位数", "fewest units in a category"),
+    "outlier_persistent_z": ("离群值与相邻年份相比变化正常（稳健 z 不超过此值）时视为该单位自身水平，不标记",
+                             "an outlier whose change from or to a neighbouring year is ordinary (robust z at most this) is the unit's own level: not flagged"),
     "coverage_min": ("数据覆盖率下限（JRC 规则）", "least coverage (JRC rule)"),
 }
 OPTION_FLAGS = {f: "--" + f.replace("_", "-") for f in OPTION_TEXT}

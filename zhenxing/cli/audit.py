@@ -34,6 +34,8 @@ THRESHOLD_FLAGS = {
     "copied_min_indicators": ("--copied-min-indicators", "fewest comparable indicators for a copied-forward verdict (default 5)"),
     "outlier_z": ("--outlier-z", "modified z within the category above which a value is an outlier (default 3.5)"),
     "outlier_min_units": ("--outlier-min-units", "fewest units with a value for the category check (default 5)"),
+    "outlier_persistent_z": ("--outlier-persistent-z",
+                             "an outlier whose change from or to a neighbouring year has a robust z at most this is the unit's own level: not flagged (default 2.5)"),
     "coverage_min": ("--coverage-min", "least share of values present per indicator and per unit (default 0.65, the JRC rule)"),
 }
 
