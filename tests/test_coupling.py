@@ -151,3 +151,24 @@ def test_city_table(result):
     counts = cities[[f"n_{g.id}" for g in GRADES]].sum(axis=1)
     assert (counts == cities["n_units"]).all()
     assert cities["D_mean"].is_monotonic_decreasing and cities["rank"].iloc[0] == 1
+
+
+def test_county_report_section(result, fw):
+    import re
+
+    from zhenxing.report.coupling_section import coupling_record, coupling_sentence, coupling_table_html
+
+    table = coupling_table(result)
+    rec = coupling_record(table, "990123")
+    row = table.set_index("code").loc["990123"]
+    assert (rec["D"], rec["C"], rec["T"], rec["rank_D_category"]) == (row["D"], row["C"], row["T"], row["rank_D_category"])
+    assert rec["weakest"] == min(rec["U"], key=rec["U"].get) == "civility"
+    assert rec["category_mean_D"] == pytest.approx(table.loc[table["category"] == row["category"], "D"].mean())
+    zh = coupling_sentence(table, "990123", fw, "zh")
+    assert f"{row['D']:.3f}" in zh and "良好协调" in zh and "乡风文明" in zh and f"排第 {rec['rank_D_category']} 位" in zh
+    assert not re.search(r"[A-Za-z]{2,}", zh)  # no English words in the Chinese report (C, T, D are symbols)
+    en = coupling_sentence(table, "990123", fw, "en")
+    assert "good coordination" in en and not re.search(r"[\u4e00-\u9fff]", en)
+    html = coupling_table_html(table, "990123", fw, "zh")
+    assert html.count("<tr>") == 1 + 5 + 4 and "青岚市平均" in html and "52.5%" in html
+    assert not re.search(r"[\u4e00-\u9fff]", coupling_table_html(table, "990123", fw, "en"))
