@@ -15,6 +15,8 @@ then writes an index page with the league table and links. Layout of a run::
     reports/<run>/<code>.html           one report per unit, no code cells
     reports/<run>/city_<slug>.html      the city overview(s)
     reports/<run>/simulation_<slug>.html  the city's ranking simulation
+    reports/<run>/data_audit.html       the data audit and the framework's statistical checks (province-wide)
+    reports/<run>/data_audit.xlsx       its workbook: every flag, the suspicious cells highlighted, to send back to departments
     reports/<run>/notebooks/<key>.ipynb executed notebooks (also the failed ones)
     reports/<run>/notebooks/<key>.kernel.log  the kernel's own output, for failed reports only
     reports/<run>/<key>.pdf             with --pdf: each report printed by headless Chromium (:mod:`.pdf`)
@@ -82,7 +84,7 @@ from ..io import text_writer, write_files
 from .export import PLOTLY_JS, ensure_shared_assets
 from .index import render_index
 from .kernel import CELL_TIMEOUT, DEFAULT_RETRIES, START_TIMEOUT, ReportResult, run_job, warm_up
-from .planning import ReportJob, find_notebooks, plan_reports
+from .planning import AUDIT_KEY, AUDIT_WORKBOOK, ReportJob, find_notebooks, plan_reports
 from .text import RUN_TEXT
 
 
@@ -261,6 +263,11 @@ def run_reports(
     from .whatif import write_whatif
 
     write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone, force)
+    if AUDIT_KEY in {j.key for j in plan.jobs}:
+        # the audit workbook beside the data-audit report: the suspicious cells to send back to the departments
+        from ..audit import audit_dataset, write_audit_workbook
+
+        write_audit_workbook(audit_dataset(dataset), run_dir / AUDIT_WORKBOOK, lang)
     results: dict[str, ReportResult] = {}
     todo: list[ReportJob] = []
     for job in plan.jobs:

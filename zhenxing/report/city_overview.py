@@ -240,9 +240,9 @@ def audit_section_html(audit: Any, city: str, year: int, fw: Framework, lang: st
         Column("reason", "Reason" if en else "核查说明"),
     ]
     caption = f"{name}: values to check with the departments" if en else f"{city}需向报送部门核实的数据"
-    note = ("Likely errors (unit-scale slips, copied figures) first; the full list with every threshold: "
-            "zhenxing audit (data/processed/audit.xlsx)." if en else
-            "疑似错误（单位量级、照抄上年）在前；全部标记及阈值见 zhenxing audit 生成的 data/processed/audit.xlsx。")
+    note = ("Likely errors (unit-scale slips, copied figures) first; every flag of the province, with the rules and "
+            "their thresholds, is in the data audit report linked from the index page." if en else
+            "疑似错误（单位量级、照抄上年）在前；全省全部标记及核查规则、阈值见报告索引页中的《数据审核与统计检验》。")
     table = table_html(rows, columns, caption, lang, note=note,
                        row_class=lambda r: "zx-flagged" if r["_severity"] == "error" else "zx-close") if rows else ""
     empty = f"No value of {name}'s units is flagged for {year}." if en else f"本市各单位 {year} 年数据未发现需核实的异常值。"

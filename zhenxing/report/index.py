@@ -39,7 +39,7 @@ from ..framework import Framework
 from ..labels import risk_label
 from ..precision import format_published
 from .kernel import ReportResult, kernel_argv
-from .planning import AUDIT_KEY, Plan, city_slug
+from .planning import AUDIT_KEY, AUDIT_WORKBOOK, Plan, city_slug
 from .tables import stylesheet
 
 
@@ -76,6 +76,7 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "overview": "市级概览",
         "simulation": "排名模拟",
         "audit": "数据审核与统计检验",
+        "audit_workbook": "核查工作簿（Excel，可发各报送部门核实）",
         "not_run": "未生成",
         "failed": "生成失败",
         "failed_notebook": "生成失败（查看已执行的笔记本）",
@@ -145,6 +146,7 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "overview": "City overview",
         "simulation": "Ranking simulation",
         "audit": "Data audit and statistical checks",
+        "audit_workbook": "audit workbook (Excel, to send to the departments)",
         "not_run": "not generated",
         "failed": "failed",
         "failed_notebook": "failed (see the executed notebook)",
@@ -377,4 +379,5 @@ def render_index(
         counts_text=t["counts"].format(ok=info["n_ok"], skipped=info["n_skipped"], failed=info["n_failed"], seconds=info["seconds"]),
         provenance=provenance, other_link=other_link, whatif_link="whatif.html" if (run_dir / "whatif.html").is_file() else "",
         audit=links(AUDIT_KEY) if AUDIT_KEY in {j.key for j in plan.jobs} else None,
+        audit_workbook=AUDIT_WORKBOOK if (run_dir / AUDIT_WORKBOOK).is_file() else "",
     )

@@ -31,6 +31,7 @@ CITY_NOTEBOOK = "city_overview.ipynb"
 SIMULATION_NOTEBOOK = "ranking_simulation.ipynb"
 AUDIT_NOTEBOOK = "data_audit.ipynb"
 AUDIT_KEY = "data_audit"
+AUDIT_WORKBOOK = "data_audit.xlsx"  # written beside the data-audit report by the batch run
 SIMULATION_DRAWS = 20_000  # per city report: a 5-95 % band and bottom-2 risk to about ±0.5 %
 PATH_PARAMETERS = ("framework", "register", "values", "ytd")  # their *contents* enter the fingerprint
 
