@@ -88,3 +88,30 @@ def test_helpers():
     assert np.isnan(average_annual_growth(np.array([-1.0]), np.array([2.0]), np.array([1]))[0])
     assert np.isnan(least_squares_slope(np.array([2023]), np.array([5.0])))
     assert least_squares_slope(np.array([2019, 2020, 2021]), np.array([1.0, 3.0, 5.0])) == pytest.approx(2.0)
+
+
+def test_five_year_demo_panel(tmp_path, fw):
+    """The demo generator's five-year panel: trends over 2019-2023, and the year checks work for every year."""
+    from zhenxing.coherence import coherence_tables
+    from zhenxing.coupling import coupling_table
+    from zhenxing.demo import generate_demo
+    from zhenxing.scoring import score_year
+
+    register, values = generate_demo(fw, years=range(2019, 2024))
+    register.to_csv(tmp_path / "reg.csv", index=False)
+    values.to_csv(tmp_path / "val.csv", index=False)
+    panel = load_dataset(fw, tmp_path / "reg.csv", tmp_path / "val.csv")
+    assert panel.years == [2019, 2020, 2021, 2022, 2023]
+    t = indicator_trends(panel)
+    full = t[(t["first_year"] == 2019) & (t["last_year"] == 2023)]
+    assert len(full) > len(t) / 2 and full["n_years"].max() == 5 and (t["first_year"] >= 2019).all()
+    pos = full[(full["value_first"] > 0) & (full["value_last"] > 0)]
+    np.testing.assert_allclose(pos["growth"], (pos["value_last"] / pos["value_first"]) ** 0.25 - 1, rtol=1e-12)
+    # the slope is the least-squares one: check a row against numpy's polyfit
+    r = full.iloc[0]
+    v = panel.values.query("code == @r.code and indicator == @r.indicator").dropna()
+    assert r["slope"] == pytest.approx(np.polyfit(v["year"], v["value"], 1)[0])
+    for year in (2019, 2023):
+        res = score_year(panel, year)
+        assert coupling_table(res)["D"].between(0, 1).all()
+        assert coherence_tables(res)["effective_weights"]["variance_share"].sum() == pytest.approx(1.0)
