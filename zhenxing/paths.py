@@ -26,3 +26,10 @@ def resolve(path: str | Path, start: str | Path | None = None) -> Path:
         if candidate.exists():
             return candidate
     return p
+
+
+def resolve_each(paths: str | Path | list | tuple, start: str | Path | None = None) -> Path | list[Path]:
+    """:func:`resolve` for one path, or for each of a list of paths (a values setting may name several files)."""
+    if isinstance(paths, (list, tuple)):
+        return [resolve(p, start) for p in paths]
+    return resolve(paths, start)
