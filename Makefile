@@ -1,5 +1,5 @@
 # Zhenxing: two commands on a fresh machine.
-#   make run   - set up .venv, then validate, score and print the demo province
+#   make run   - set up .venv, then audit, validate, score and print the demo province, and write the home city's reports
 #   make test  - set up .venv with test dependencies, then run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -26,7 +26,9 @@ setup: $(STAMP)
 setup-test: $(TSTAMP)
 
 # the reports' PDFs need Debian's chromium (printed headless); without it the HTML reports alone
+# the audit first: implausible values are flagged (warnings, exit 0) before anything is scored
 run: $(STAMP)
+	$(BIN)/zhenxing audit
 	$(BIN)/zhenxing run
 	$(BIN)/zhenxing reports $$(command -v chromium >/dev/null 2>&1 && echo --pdf)
 
@@ -37,4 +39,4 @@ demo: $(STAMP)
 	$(BIN)/zhenxing demo --out data/raw
 
 clean:
-	rm -rf $(VENV) data/processed/*.csv data/processed/*.xlsx reports
+	rm -rf $(VENV) data/processed/*.csv data/processed/*.xlsx data/processed/templates reports

@@ -556,3 +556,12 @@ def test_a_persistent_outlier_is_the_units_own_level_not_a_slip(clean):
     assert (2023, code, ind) in cells(audit_dataset(one))
     off = audit_dataset(both, options=AuditOptions(outlier_persistent_z=1e-9))
     assert {(2022, code, ind), (2023, code, ind)} <= cells(off)
+
+
+def test_make_run_audits_the_demo_before_scoring():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    recipe = text.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    steps = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
+    assert steps[0] == "$(BIN)/zhenxing audit" and steps[1] == "$(BIN)/zhenxing run", steps
