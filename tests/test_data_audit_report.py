@@ -143,3 +143,19 @@ def test_winsorisation_what_if_reports_the_values_changed(ds, fw):
     assert "集体经济强村比重" in [r.cells[0] for r in t.body]
     moved = int((nominal.units.set_index("code")["rank_category"] != treated.units.set_index("code")["rank_category"]).sum())
     assert f"{moved} 个单位的类别内排名随之变化" in html
+
+
+def test_city_overview_coupling_table_lists_the_citys_units_least_coordinated_first(result, fw):
+    from zhenxing.report.coupling_section import city_units_coupling_html
+
+    table = coupling.coupling_table(result)
+    (t,) = read_tables(city_units_coupling_html(table, CITY, fw, "zh"))
+    mine = table[table["city"] == CITY].sort_values(["D", "code"])
+    assert [r.cells[0] for r in t.body] == list(mine["name_zh"])
+    assert [r.cells[2] for r in t.body] == [f"{d:.3f}" for d in mine["D"]]
+    assert [r.cells[4] for r in t.body] == [f"{a}/{b}" for a, b in zip(mine["rank_D_category"], mine["n_category"])]
+    # the weakest pillar is the one with the lowest attainment
+    pillars = [d for d in fw.dimensions if d.pillar]
+    first = mine.iloc[0]
+    weakest = min(pillars, key=lambda d: first[f"U_{d.id}"])
+    assert t.body[0].cells[5] == f"{weakest.name_zh} {100 * first[f'U_{weakest.id}']:.1f}%"

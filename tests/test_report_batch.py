@@ -128,9 +128,9 @@ def batch(tmp_path_factory, frozen):
 
 def test_first_run_writes_every_report(batch):
     s, run_dir = batch.summary, batch.run_dir
-    assert (s.n_ok, s.n_skipped, s.n_failed, s.exit_code) == (5, 0, 0, 0), s.describe()
+    assert (s.n_ok, s.n_skipped, s.n_failed, s.exit_code) == (6, 0, 0, 0), s.describe()
     assert run_dir == batch.out / "2023_qinglan"
-    keys = ["city_qinglan", "simulation_qinglan", *UNITS]
+    keys = ["city_qinglan", "simulation_qinglan", "data_audit", *UNITS]
     assert [r.key for r in s.results] == keys
     for key in keys:
         assert (run_dir / f"{key}.html").stat().st_size > 10_000
@@ -314,11 +314,11 @@ def test_rerun_skips_unchanged_reports_and_force_redoes_them(batch):
     run_dir = batch.run_dir
     stamps = {p.name: p.stat().st_mtime_ns for p in run_dir.glob("*.html") if p.name != "index.html"}
     again = run(batch.out, batch.notebooks)
-    assert (again.n_ok, again.n_skipped, again.n_failed) == (0, 5, 0), again.describe()
+    assert (again.n_ok, again.n_skipped, again.n_failed) == (0, 6, 0), again.describe()
     assert again.seconds < max(4.0, batch.summary.seconds / 3), (again.seconds, batch.summary.seconds)
     assert {p.name: p.stat().st_mtime_ns for p in run_dir.glob("*.html") if p.name != "index.html"} == stamps
     forced = run(batch.out, batch.notebooks, force=True)
-    assert (forced.n_ok, forced.n_skipped, forced.n_failed) == (5, 0, 0), forced.describe()
+    assert (forced.n_ok, forced.n_skipped, forced.n_failed) == (6, 0, 0), forced.describe()
     assert all(run_dir.joinpath(name).stat().st_mtime_ns > t for name, t in stamps.items())
 
 
@@ -351,9 +351,9 @@ def test_a_failing_unit_fails_alone_and_reruns_touch_only_what_changed(batch, tm
     # again, with the city overview: unchanged reports are skipped (the overview did not depend on the
     # county notebook), the failed one is tried again
     s = run(out, nbdir)
-    assert (s.n_ok, s.n_skipped, s.n_failed, s.exit_code) == (0, 4, 1, 1), s.describe()
+    assert (s.n_ok, s.n_skipped, s.n_failed, s.exit_code) == (0, 5, 1, 1), s.describe()
     assert [r.key for r in s.failed] == ["990121"]
-    assert {r.key for r in s.skipped} == {"city_qinglan", "simulation_qinglan", "990102", "990124"}
+    assert {r.key for r in s.skipped} == {"city_qinglan", "simulation_qinglan", "data_audit", "990102", "990124"}
 
 
 # ---------------------------------------------------------------------------

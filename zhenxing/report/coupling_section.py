@@ -137,3 +137,25 @@ def coupling_table_html(table: pd.DataFrame, code: str, fw: Framework, lang: str
     columns = [Column("m", w["measure"]), Column("unit", w["value"]), Column("category", mean_of_category[:1].upper() + mean_of_category[1:]),
                Column("city", w["city_mean"].format(city=city))]
     return table_html(rows, columns, w["caption"], lang, note=w["note"])
+
+
+def city_units_coupling_html(table: pd.DataFrame, city: str, fw: Framework, lang: str = "zh") -> str:
+    """The city overview's table of its units' coupling coordination: unit, category, D, grade, rank of D in
+    the category, and the weakest pillar with its attainment; least coordinated first."""
+    en = lang == "en"
+    names = dimension_names(fw, lang)
+    mine = table[table["city"] == city].sort_values(["D", "code"], kind="stable")
+    rows = []
+    for r in mine.to_dict("records"):
+        rec = coupling_record(table, r["code"])
+        rows.append({"name": (r.get("name_en") or r["name_zh"]) if en else r["name_zh"],
+                     "category": category_label(fw, str(r["category"]), lang), "D": rec["D"],
+                     "grade": coordination_grade(rec["D"]).label(lang), "rank": rec["rank_D_category"], "n": rec["n_category"],
+                     "weakest": f"{names[rec['weakest']]} {100 * rec['U'][rec['weakest']]:.1f}%"})
+    columns = [Column("name", "Unit" if en else "单位"), Column("category", "Category" if en else "类别"),
+               Column("D", "D", "points", decimals=3), Column("grade", _w(lang)["grade"]),
+               Column("rank", "Rank of D in the category" if en else "类别内 D 排名", "rank", of="n"),
+               Column("weakest", "Weakest pillar (attainment)" if en else "达成度最低的维度")]
+    caption = (f"{city if not en or mine.empty else (mine['city_en'].iloc[0] or city)}: coupling coordination of the five pillars"
+               if en else f"{city}各单位五大振兴耦合协调度")
+    return table_html(rows, columns, caption, lang, note=_w(lang)["note"])

@@ -76,7 +76,7 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "overview": "市级概览",
         "simulation": "排名模拟",
         "audit": "数据审核与统计检验",
-        "audit_workbook": "核查工作簿（Excel，可发各报送部门核实）",
+        "audit_workbook": "核查工作簿（电子表格，可发各报送部门核实）",
         "not_run": "未生成",
         "failed": "生成失败",
         "failed_notebook": "生成失败（查看已执行的笔记本）",
