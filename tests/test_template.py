@@ -431,3 +431,29 @@ def test_a_run_file_may_list_values_files_and_each_missing_one_is_named(filled, 
     run.write_text(f"values:\n  - {plain}\n" + "".join(f"  - {p}\n" for p in paths), encoding="utf-8")
     assert cli.main(["validate", "--params", str(run), "--out", str(tmp_path / "out")]) == 0
     assert "submissions for 2023: 15 departments, 15 complete" in capsys.readouterr().out
+
+
+def test_the_audit_runs_on_the_returned_workbooks_and_names_the_department(filled, tmp_path, capsys, monkeypatch):
+    """A department sends rural income in 万元 for one unit: the audit of the returned workbooks flags the
+    cell as a unit-scale slip, names 统计局, and the water bureau that has not sent is a coverage gap."""
+    monkeypatch.chdir(ROOT)
+    paths, plain = copy_of(filled, tmp_path)
+    stats = by_department(paths)["stats"]
+    wb = openpyxl.load_workbook(stats)
+    ws = wb["填报"]
+    col = [c.value for c in ws[6]].index("rural_income") + 1
+    code, yuan = ws.cell(FIRST_ROW + 3, 1).value, ws.cell(FIRST_ROW + 3, col).value
+    ws.cell(FIRST_ROW + 3, col).value = round(yuan / 10_000, 4)  # 万元 typed for 元
+    wb.save(stats)
+    by_department(paths)["water"].unlink()
+    out = tmp_path / "out"
+    rc = cli.main(["audit", "--values", str(plain), *[str(p) for p in paths if p.exists()], "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 0, printed
+    assert "未报送 水利局 (water)" in printed
+    flags = pd.read_csv(out / "audit_flags.csv", dtype={"code": str})
+    slip = flags[(flags["code"] == code) & (flags["indicator"] == "rural_income")]
+    assert list(slip["check"]) == ["scale"] and list(slip["department_zh"]) == ["统计局"]
+    assert "万元" in slip["message_zh"].iloc[0]
+    gap = flags[(flags["check"] == "coverage") & (flags["indicator"] == "tap_water")]
+    assert list(gap["year"]) == [2023]  # no water bureau return: the indicator has no value in 2023
