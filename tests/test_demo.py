@@ -452,3 +452,118 @@ def test_demo_command_writes_more_years_and_refuses_bad_ranges(tmp_path: Path) -
     for bad in ("2019-2021", "2015-2023", "2023-2019", "twenty"):
         assert main(["demo", "--years", bad, "--out", str(tmp_path)]) == 2
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# ---- any size ------------------------------------------------------------------
+
+from zhenxing.demo import MAX_UNITS, MIN_UNITS, n_cities  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=[400, 2800])
+def sized(request, fw: Framework) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    reg, vals = generate_demo(fw, DEFAULT_SEED, units=request.param)
+    return request.param, reg, vals
+
+
+def test_cities_in_proportion() -> None:
+    # 16 per 100 units, rounded: worked by hand
+    assert [n_cities(n) for n in (30, 100, 400, 1600, 2800, 3000)] == [5, 16, 64, 256, 448, 480]
+    for n in range(MIN_UNITS, MAX_UNITS + 1):  # every size: the other cities average 5-8 units
+        assert 5 <= (n - 7) / (n_cities(n) - 1) <= 8, n
+
+
+def test_the_default_size_is_the_committed_demo(fw: Framework, demo) -> None:
+    reg, vals = generate_demo(fw, DEFAULT_SEED, units=100)
+    pd.testing.assert_frame_equal(reg, demo[0])
+    pd.testing.assert_frame_equal(vals, demo[1])
+
+
+def test_a_province_of_any_size(sized, fw: Framework) -> None:
+    n, reg, vals = sized
+    assert len(reg) == n and list(reg.columns) == REGISTER_COLUMNS
+    assert reg["city"].nunique() == n_cities(n) == round(n / 6.25)
+    assert reg["code"].is_unique and reg["name_zh"].is_unique and reg["name_en"].is_unique
+    assert reg["name_en"].str.lower().is_unique and reg.drop_duplicates("city")["city"].is_unique
+    pattern = r"99\d{4}" if n_cities(n) <= 99 else r"9\d{5}"
+    assert reg["code"].str.fullmatch(pattern).all() and reg["code"].tolist() == sorted(reg["code"])
+    sizes = reg[reg["city"] != HOME_CITY].groupby("city").size()
+    assert sizes.between(5, 8).all()
+    home = reg[reg["city"] == HOME_CITY]
+    assert len(home) == 7 and set(home["name_zh"]) == {"岚城区", "青湖区", "柘桥县", "枫岭县", "芦源县", "檀口县", "澄汀市"}
+    # the city's units share its code prefix (99CC or 9CCC), and no two cities share one
+    prefix = reg["code"].str[:4]
+    assert (reg.groupby(prefix)["city"].nunique() == 1).all() and prefix.nunique() == n_cities(n)
+    shares = reg["category"].value_counts() / n
+    assert shares["pilot"] == pytest.approx(0.25, abs=0.01) and shares["normal"] == pytest.approx(0.5, abs=0.01)
+    late = reg[(reg["joined"] == 2023) & (reg["city"] != HOME_CITY)]  # (and the home city's 青湖区)
+    assert len(late) == round(3 * (n - 7) / 93) and (late["is_district"] == 1).all()
+    assert 0.04 < (reg["joined"] == 2021).mean() < 0.12
+    ind = vals[vals["indicator"].isin(fw.indicator_ids)]
+    assert 0.003 < ind["value"].isna().mean() < 0.007
+    for j in fw.indicators:
+        v = vals.loc[vals["indicator"] == j.id, "value"].dropna()
+        lo, hi = j.valid_range
+        assert ((v >= lo) & (v <= hi)).all(), j.id
+    veto = fw.adjustments.vetoes[0]
+    hit = vals[(vals["indicator"] == veto.input) & (vals["value"] >= veto.threshold)]
+    assert len(hit) == round(n / 100) and set(hit["year"]) == {2023}
+    assert not reg.set_index("code").loc[hit["code"], "city"].eq(HOME_CITY).any()
+
+
+def test_large_provinces_use_the_larger_syllable_table_and_avoid_real_places(sized) -> None:
+    from zhenxing.demo import _MORE_SYLLABLES, _REAL_PLACE_PINYIN, _REAL_PLACE_PINYIN_MORE, _SYLLABLES
+
+    n, reg, _ = sized
+    large = n + n_cities(n) > 1000  # names needed: more than the first table gives quickly
+    stems = pd.concat([reg["name_en"].str.split().str[0], reg["city_en"]]).str.lower()
+    assert not set(stems) & (_REAL_PLACE_PINYIN | (_REAL_PLACE_PINYIN_MORE if large else frozenset()))
+    extra = {zh for zh, _ in _MORE_SYLLABLES}
+    uses_extra = reg["name_zh"].str[:2].map(lambda s: bool(set(s) & extra))
+    assert uses_extra.any() == large and (not large or uses_extra.mean() > 0.5)
+    every = {zh for zh, _ in _SYLLABLES + _MORE_SYLLABLES}
+    assert reg["name_zh"].str[:2].map(lambda s: set(s) <= every).sum() >= n - 7  # two table syllables and a suffix
+
+
+def test_a_size_is_reproducible_from_the_seed(fw: Framework, tmp_path: Path) -> None:
+    a = write_demo(tmp_path / "a", FRAMEWORK, DEFAULT_SEED, units=400)
+    b = write_demo(tmp_path / "b", FRAMEWORK, DEFAULT_SEED, units=400)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    other = generate_demo(fw, DEFAULT_SEED + 1, units=400)[0]
+    assert not other["name_zh"].equals(pd.read_csv(a[0], dtype={"code": str})["name_zh"])
+    planted = planted_outliers(fw, DEFAULT_SEED, units=400)
+    cells = 37 * sum(sum(1 for y in (2022, 2023) if j <= y) for j in pd.read_csv(a[0])["joined"])
+    assert 0.002 < len(planted) / cells < 0.004
+
+
+def test_a_large_province_loads_and_scores(sized, fw: Framework, tmp_path: Path) -> None:
+    from zhenxing.data import load_dataset
+    from zhenxing.scoring import score_year
+
+    n, reg, vals = sized
+    paths = write_demo(tmp_path, FRAMEWORK, DEFAULT_SEED, units=n)
+    ds = load_dataset(fw, paths[0], paths[1])
+    assert ds.years == [2022, 2023]
+    r = score_year(ds, 2023)
+    assert len(r.units) == n and len(r.cities) == n_cities(n)
+    assert r.units["warning_talk"].sum() >= 2 * len(fw.categories)
+    assert int(r.units["veto"].sum()) == round(n / 100)
+    assert r.units.loc[r.units["category"] == "pilot", "total_exact"].median() > r.units.loc[r.units["category"] == "key", "total_exact"].median()
+
+
+def test_bad_sizes_are_refused(fw: Framework, tmp_path: Path, capsys) -> None:
+    from zhenxing.cli import main
+
+    for bad in (MIN_UNITS - 1, MAX_UNITS + 1, 2.5, True, "100"):
+        with pytest.raises(ValueError):
+            generate_demo(fw, DEFAULT_SEED, units=bad)
+    assert main(["demo", "--units", "400", "--out", str(tmp_path)]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert len(pd.read_csv(tmp_path / REGISTER_FILE)) == 400
+    capsys.readouterr()
+    for bad in ("29", "3001", "many", "2.5", "-100", ""):
+        assert main(["demo", "--units", bad, "--out", str(tmp_path)]) == 2, bad
+        err = capsys.readouterr().err
+        assert "--units" in err and "30 to 3000" in err and "Traceback" not in err, err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert main(["demo", "--units", "29", "--out", str(tmp_path / "new")]) == 2
+    assert not (tmp_path / "new").exists()

@@ -1,9 +1,10 @@
 """The seeded synthetic demo province.
 
-Everything here is **fictional**: the province, its 16 cities and about 100
-county-level units, their names, codes (all starting with ``99``, which no real
-province uses) and every value. The numbers are drawn so that they *look* like
-real assessment data, centred on the national benchmarks in the framework.
+Everything here is **fictional**: the province, its 16 cities and 100
+county-level units (or any size, see *Any size*), their names, codes (all
+starting with ``9``, which no real province uses) and every value. The numbers
+are drawn so that they *look* like real assessment data, centred on the
+national benchmarks in the framework.
 
 Latent model
 ------------
@@ -38,8 +39,9 @@ values are rounded per indicator and lie inside the indicator's valid range.
 
 Adjustment inputs are counts: mostly 0, a few national titles (more likely for
 developed units), a few return-to-poverty cases (more likely in lagging units) and
-exactly one unit outside the home city with a large-scale return to poverty in
-2023 (enough to trip the first veto declared on a deduction input).
+exactly one unit outside the home city (one per 100 units in a province of another
+size) with a large-scale return to poverty in 2023 (enough to trip the first veto
+declared on a deduction input).
 
 More years
 ----------
@@ -56,6 +58,24 @@ veto). Everything for the extra years comes from a random stream of its own
 values are byte for byte the committed demo's. Units have no rows before their
 joining year (2019 for most). :func:`planted_outliers` lists the planted
 outliers with their clean values, for tests of the data audit.
+
+Any size
+--------
+``units=2800`` (``zhenxing demo --units 2800``) makes a province of 30
+(:data:`MIN_UNITS`) to 3,000 (:data:`MAX_UNITS`) units with
+:func:`n_cities` = round(16 × units / 100) cities: the home city keeps its seven
+units, the others have 5-8 units each (6.25 on average). Everything else scales
+with the same model and shares: categories (a quarter pilot, half normal, a
+quarter key), joining years (8 % in 2021, 3 districts per 93 other units in
+2023), city and county effects, outliers and missing values, and one unit with
+a tripped veto per 100 units (``round(units / 100)``). Codes are ``99CCUU``
+(city ``CC`` = 01-99, 01 the home city) while the cities fit in two digits (up
+to 621 units) and ``9CCCUU`` (city 001-480) above; no real code starts with 9.
+Names come from :data:`_SYLLABLES` for up to :data:`BASE_TABLE_NAMES` names
+(units and cities) and from it plus :data:`_MORE_SYLLABLES` above, avoiding the
+real place names either table would spell. The default ``units=100`` is the
+committed demo, byte for byte; another size is another province (its own
+draws), equally reproducible from the seed.
 
 Output formats
 --------------
@@ -114,6 +134,10 @@ __all__ = [
     "YTD_INDICATORS",
     "generate_demo",
     "generate_demo_ytd",
+    "MAX_UNITS",
+    "MIN_UNITS",
+    "N_UNITS",
+    "n_cities",
     "planted_outliers",
     "write_demo",
 ]
@@ -147,6 +171,8 @@ YTD_SPREAD = 0.3  # half-width of the uniform scatter of the share p around mont
 
 N_CITIES = 16
 N_UNITS = 100
+MIN_UNITS = 30  # the home city's seven units and four other cities of about six
+MAX_UNITS = 3000
 MISSING_SHARE = 0.005
 OUTLIER_SHARE = 0.003
 VETO_CASES = 12  # return-to-poverty cases of the one vetoed unit in 2023
@@ -300,6 +326,62 @@ _REAL_PLACE_PINYIN = frozenset(
     """.split()
 )
 
+
+# More syllables, for provinces too large for the table above (see _syllables): the
+# same kind of fanciful characters, each with a pinyin that the table above does not
+# have. Only used when needed, so the committed demo's names stay as drawn.
+_MORE_SYLLABLES: tuple[tuple[str, str], ...] = (
+    ("蕙", "hui"), ("萱", "xuan"), ("薇", "wei"), ("蓉", "rong"), ("藻", "zao"), ("芹", "qin"),
+    ("鹊", "que"), ("莺", "ying"), ("鸾", "luan"), ("鹃", "juan"), ("绯", "fei"), ("缃", "xiang"),
+    ("靛", "dian"), ("绛", "jiang"), ("潇", "xiao"), ("漪", "yi"), ("濑", "lai"), ("沐", "mu"),
+    ("珂", "ke"), ("琮", "cong"), ("瑾", "jin"), ("蔓", "man"), ("椿", "chun"), ("桦", "hua"),
+    ("柳", "liu"), ("蓬", "peng"), ("葵", "kui"), ("菖", "chang"), ("蒿", "hao"), ("芊", "qian"),
+    ("蕉", "jiao"), ("菡", "han"), ("萝", "luo"), ("茉", "mo"), ("藤", "teng"), ("柿", "shi"),
+    ("梧", "wu"), ("楸", "qiu"), ("榛", "zhen"), ("棕", "zong"), ("粟", "su"), ("黍", "shu"),
+    ("稻", "dao"), ("穗", "sui"), ("雯", "wen"), ("霓", "ni"),
+)
+
+# Pinyin of real place names (stems and first two characters of every name in the
+# adcodes table of the cpca package, 2020, read with pypinyin) that two syllables of
+# the larger table would spell and _REAL_PLACE_PINYIN lacks: checked only with the
+# larger table, so the committed demo's draws are unchanged.
+_REAL_PLACE_PINYIN_MORE = frozenset(
+    """
+    baixiang bijiang cangwu changchun changji changjiang changli changping changshan changshu
+    changting changxing changyi chenghua chengjiang chengwu chengxiang chengzi chunhua conghua
+    congjiang congtai cuiluan daocheng daofu daoli daozhen dianbai dianjiang didao feicheng feixi
+    feixiang fenghua fengman fengqiu fengxiang fengzhen fujin furong fusui hancheng hanjiang hannan
+    hanshan hantai hanting haojiang hefei hejiang hejin helin honghua hongjiang hongwei huadian
+    huaihua huailai huanan huaping huarong huashan huating huaxi huaying huichang huicheng huichun
+    huiji huilai huili huinan huishan huitong jiangcheng jianghan jianghua jiangjin jiangling
+    jiangnan jiangshan jiangsu jiangxi jiangxia jiangyan jiangzi jiaocheng jiaohe jiaojiang jiaoling
+    jimo jimu jinchang jincheng jinfeng jingjiang jinhua jinjiang jinming jinnan jinping jinshan
+    jinshi jintai jintan jintang jinxi jinxiang jinyun jishi juancheng jurong kecheng kelan keping
+    keqiao keshan kezi kuiwen laicheng laifeng laishan laiwu laixi lanping lianhua lianjiang lijiang
+    lijin lindian lingqiu lingshi lingwu linjiang linshu linwei linwu linxiang linyi linying lishi
+    lishu liucheng liuhe liujiang liulin liunan liuzhi luancheng luannan luanping ludian lujiang
+    luocheng luodian luojiang luonan luoping luopu luoshan lushi luyi mancheng meihe meijiang meili
+    mohe mojiang moli moyu mozhu mulan muli muping nanchang nanhua nanjiang nanjiao nanmu nimu
+    pengjiang penglai pengshan pengxi pingchang pingjiang pingluo pingwu pingxiang pingyi pujiang
+    qianfeng qianjiang qianjin qiannan qianshan qianwei qianxi qingbai qingdao qingjiang qingliu
+    qingtong qingzhen qinhuai qinnan queshan rongchang rongcheng rongjiang sangzhu shanwei shicheng
+    shidian shifeng shihe shijing shilin shinan shiping shiqian shitai shixia shixing shiyan shizhu
+    shizong shucheng shufu shulan shushan songjiang sucheng suichang suihua suijiang suiping suixi
+    sunan suni suqian susong suyu taijiang tailai taipu taiqian taizi tongdao tonghua tongjiang
+    tongwei tongxiang weichang weicheng weihui weinan weishan weishi weixi wenchang wencheng wenfeng
+    wenjiang wenling wenshan wensu wenxi wuchang wucheng wudi wufeng wuhan wuhe wuhua wuji wujiang
+    wujin wulan wulian wuling wulu wuming wuping wuqiao wuqing wushan wusu wutai wutong wuwei wuxi
+    wuxiang wuxing wuxuan wuyi wuying wuzhi xiahua xiajiang xiajin xiangcheng xiangfu xianghe
+    xiangqiao xiangshan xiangtan xiangxi xiangyun xiaochang xiaodian xiaojin xiaonan xiaoshan
+    xiaoting xiaoyi xiayi xichang xihua xinghua xingwen xingyi xishi xiwu xixiang xuancheng xuanhan
+    xuanhua xuanwei xuanwu yanchang yanjiang yanjin yanshi yichang yicheng yichun yifeng yijiang
+    yijin yilan yili yiling yinan yingcheng yingji yingjiang yingshan yingtan yitong yiwu yixing
+    yizhang yuhua yuhui yujiang yunxiao yushu zhangdao zhangdian zhangqiu zhangshu zhangwu zhejiang
+    zhenfeng zhenjiang zhenlai zhenping zhenxing zherong zhijiang zhijin zhuhui zijin ziliu ziyun
+    zizhi
+    """.split()
+)
+
 # The home city (the analyst's city): fixed, recognisable units mixing all three
 # tiers. (code suffix, hanzi, pinyin, kind, tier, joined, position within the tier
 # as a quantile of the latent level); tier 0 = most ambitious. 芦源县 sits low in
@@ -317,11 +399,29 @@ _HOME_UNITS: tuple[tuple[int, str, str, str, int, int, float], ...] = (
 _SUFFIX = {"district": ("区", "District"), "county": ("县", "County"), "city": ("市", "City")}
 
 
+#: Largest number of names drawn from :data:`_SYLLABLES` alone: 40 % of its 2,498
+#: usable spellings, so that drawing (by rejection) stays quick and the names varied.
+BASE_TABLE_NAMES = 1000
+
+
+def _syllables(n_names: int) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The syllable table and the real place names to avoid, for ``n_names`` names.
+
+    Up to :data:`BASE_TABLE_NAMES` the 60 syllables of :data:`_SYLLABLES` (the
+    committed demo's draws); above, the 106 with :data:`_MORE_SYLLABLES` (9,067
+    usable spellings: 3,000 units and 480 cities fill 38 % of them).
+    """
+    if n_names <= BASE_TABLE_NAMES:
+        return _SYLLABLES, _REAL_PLACE_PINYIN
+    return _SYLLABLES + _MORE_SYLLABLES, _REAL_PLACE_PINYIN | _REAL_PLACE_PINYIN_MORE
+
+
 class _Namer:
     """Draws unique two-syllable names (unique in Chinese and in pinyin)."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, n_names: int = 0) -> None:
         self.rng = rng
+        self.syllables, self.avoid = _syllables(n_names)
         self.used_zh: set[str] = set()
         self.used_en: set[str] = set()
 
@@ -330,12 +430,13 @@ class _Namer:
         self.used_en.add(en.lower())
 
     def draw(self) -> tuple[str, str]:
-        n = len(_SYLLABLES)
+        table = self.syllables
+        n = len(table)
         while True:
             a, b = self.rng.choice(n, size=2, replace=False)
-            zh = _SYLLABLES[a][0] + _SYLLABLES[b][0]
-            en = (_SYLLABLES[a][1] + _SYLLABLES[b][1]).capitalize()
-            if zh not in self.used_zh and en.lower() not in self.used_en and en.lower() not in _REAL_PLACE_PINYIN:
+            zh = table[a][0] + table[b][0]
+            en = (table[a][1] + table[b][1]).capitalize()
+            if zh not in self.used_zh and en.lower() not in self.used_en and en.lower() not in self.avoid:
                 self.reserve(zh, en)
                 return zh, en
 
@@ -378,16 +479,36 @@ def _city_sizes(rng: np.random.Generator, n_other_cities: int, n_other_units: in
     return [int(s) for s in sizes]
 
 
-def _build_register(fw: Framework, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+def n_cities(units: int) -> int:
+    """Cities of a demo province of ``units`` units: 16 per 100 units, rounded (never a tie)."""
+    return (units * N_CITIES * 2 + N_UNITS) // (2 * N_UNITS)
+
+
+def _unit_code(city: int, suffix: int, cities: int) -> str:
+    """The 6-digit code of unit ``suffix`` (02.. districts, 21.. counties, 81.. cities) of city
+    ``city`` (0 = the home city): ``99CCUU`` while the cities fit in two digits (up to 99
+    cities, 621 units), else ``9CCCUU``. No real code starts with 9 (real provinces are 11-82)."""
+    return f"99{city + 1:02d}{suffix:02d}" if cities <= 99 else f"9{city + 1:03d}{suffix:02d}"
+
+
+def _check_units(units: object) -> int:
+    """``units`` as an int in MIN_UNITS..MAX_UNITS; a ``ValueError`` for anything else."""
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or not MIN_UNITS <= int(units) <= MAX_UNITS:
+        raise ValueError(f"expected a number of units from {MIN_UNITS} to {MAX_UNITS}, got {units!r}")
+    return int(units)
+
+
+def _build_register(fw: Framework, rng: np.random.Generator, units: int = N_UNITS) -> tuple[pd.DataFrame, np.ndarray]:
     """The register and the standardised latent level of each unit (same order)."""
     tiers = _category_tiers(fw)
-    namer = _Namer(rng)
+    cities = n_cities(units)
+    namer = _Namer(rng, units + cities)
     namer.reserve(HOME_CITY[:-1], HOME_CITY_EN)
     for _, zh, en, *_rest in _HOME_UNITS:
         namer.reserve(zh, en)
 
-    n_other_units = N_UNITS - len(_HOME_UNITS)
-    sizes = _city_sizes(rng, N_CITIES - 1, n_other_units)
+    n_other_units = units - len(_HOME_UNITS)
+    sizes = _city_sizes(rng, cities - 1, n_other_units)
     city_names = [namer.draw() for _ in sizes]
 
     rows: list[dict[str, object]] = []
@@ -396,7 +517,7 @@ def _build_register(fw: Framework, rng: np.random.Generator) -> tuple[pd.DataFra
     for suffix, zh, en, kind, tier, joined, quantile in _HOME_UNITS:
         zs, es = _SUFFIX[kind]
         rows.append(
-            dict(code=f"9901{suffix:02d}", name_zh=zh + zs, name_en=f"{en} {es}", city=HOME_CITY, city_en=HOME_CITY_EN,
+            dict(code=_unit_code(0, suffix, cities), name_zh=zh + zs, name_en=f"{en} {es}", city=HOME_CITY, city_en=HOME_CITY_EN,
                  is_district=int(kind == "district"), joined=joined, _city=0)
         )
         home_tier.append(tier)
@@ -416,7 +537,7 @@ def _build_register(fw: Framework, rng: np.random.Generator) -> tuple[pd.DataFra
             zh, en = namer.draw()
             zs, es = _SUFFIX[kind]
             rows.append(
-                dict(code=f"99{c + 1:02d}{counters[kind]:02d}", name_zh=zh + zs, name_en=f"{en} {es}", city=czh + "市",
+                dict(code=_unit_code(c, counters[kind], cities), name_zh=zh + zs, name_en=f"{en} {es}", city=czh + "市",
                      city_en=cen, is_district=int(kind == "district"), joined=2019, _city=c)
             )
             counters[kind] += 1
@@ -426,16 +547,17 @@ def _build_register(fw: Framework, rng: np.random.Generator) -> tuple[pd.DataFra
     is_district = reg["is_district"].to_numpy(dtype=float)
     city_idx = reg["_city"].to_numpy()
 
-    # joining year: most units 2019; some 2021; a few districts join in 2023
+    # joining year: most units 2019; some 2021; a few districts join in 2023 (3 per 93 other units)
     joined = reg["joined"].to_numpy().copy()
     others = np.arange(n_home, n)
     joined[others[rng.random(others.size) < 0.08]] = 2021
     districts = others[is_district[others] == 1]
-    joined[rng.choice(districts, size=3, replace=False)] = 2023
+    n_late = min(max(1, round(3 * others.size / (N_UNITS - n_home))), districts.size)
+    joined[rng.choice(districts, size=n_late, replace=False)] = 2023
     reg["joined"] = joined
 
     # latent level: city effect + county effect + a district premium
-    city_effect = np.concatenate([[0.0], rng.normal(0.0, 0.75, N_CITIES - 1)])
+    city_effect = np.concatenate([[0.0], rng.normal(0.0, 0.75, cities - 1)])
     latent = city_effect[city_idx] + rng.normal(0.0, 0.7, n) + 0.35 * is_district
     latent = (latent - latent.mean()) / latent.std()
 
@@ -567,7 +689,8 @@ def _adjustment_values(
     fw: Framework, reg: pd.DataFrame, latent: np.ndarray, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
     """Counts per adjustment input for :data:`YEARS`, shape (n_years, n_units) each: the
-    counts of :func:`_adjustment_counts`, then exactly one veto tripped once in 2023."""
+    counts of :func:`_adjustment_counts`, then one veto tripped in 2023 per 100 units (exactly
+    one in the committed demo), outside the home city."""
     tiers = _category_tiers(fw)
     tier = np.array([tiers.index(c) for c in reg["category"]])
     lagging = (tier == len(tiers) - 1).astype(float)
@@ -578,8 +701,9 @@ def _adjustment_values(
         y23 = YEARS.index(2023)
         eligible = np.flatnonzero((reg["city"].to_numpy() != HOME_CITY) & (reg["joined"].to_numpy() <= 2022))
         pool = eligible[lagging[eligible] == 1] if (lagging[eligible] == 1).any() else eligible
-        unit = int(rng.choice(pool))
-        out[trip.input][y23, unit] = max(VETO_CASES, math.ceil(trip.threshold))
+        n_vetoed = min(max(1, round(latent.size / N_UNITS)), pool.size)  # one per 100 units
+        vetoed = [int(rng.choice(pool))] if n_vetoed == 1 else rng.choice(pool, size=n_vetoed, replace=False)
+        out[trip.input][y23, vetoed] = max(VETO_CASES, math.ceil(trip.threshold))
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
@@ -673,10 +797,11 @@ class _Demo:
     outliers: pd.DataFrame  # code, indicator, year, value, clean_value
 
 
-def _generate(fw: Framework, seed: int, years: object = YEARS) -> _Demo:
+def _generate(fw: Framework, seed: int, years: object = YEARS, units: int = N_UNITS) -> _Demo:
     wanted = _years(years)
+    n_units = _check_units(units)
     rng = np.random.default_rng(seed)
-    reg, latent = _build_register(fw, rng)
+    reg, latent = _build_register(fw, rng, n_units)
     values, decimals = _indicator_values(fw, latent, rng)
     clean = values.copy()
     planted = _plant(fw, values, rng)
@@ -733,12 +858,14 @@ def _generate(fw: Framework, seed: int, years: object = YEARS) -> _Demo:
     return _Demo(reg, vals, decimals, outliers)
 
 
-def generate_demo(framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_demo(
+    framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS, units: int = N_UNITS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate the synthetic demo province for ``framework``.
 
     Returns ``(register, values)``: the register (columns
     ``code,name_zh,name_en,city,city_en,category,is_district,joined``; ``code`` a
-    6-digit string starting with ``99``) and the long-format values (columns
+    6-digit string starting with ``99``, or ``9`` above 621 units) and the long-format values (columns
     ``code,indicator,year,value``; ``value`` a float, NaN when missing, already
     rounded per indicator). Deterministic in ``seed``; see the module docstring
     for the latent model.
@@ -746,17 +873,22 @@ def generate_demo(framework: Framework, seed: int = DEFAULT_SEED, years: object 
     ``years``: a contiguous range of years (default :data:`YEARS`, 2022-2023). Years
     outside 2022-2023 come from a random stream of their own, so the 2022 and 2023
     values are the same whatever range is asked for (see *More years*).
+
+    ``units``: the province's size, :data:`MIN_UNITS` to :data:`MAX_UNITS` (default
+    :data:`N_UNITS`, the committed demo); see *Any size*. A ``ValueError`` otherwise.
     """
-    demo = _generate(framework, seed, years)
+    demo = _generate(framework, seed, years, units)
     return demo.register, demo.values
 
 
-def planted_outliers(framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS) -> pd.DataFrame:
+def planted_outliers(
+    framework: Framework, seed: int = DEFAULT_SEED, years: object = YEARS, units: int = N_UNITS
+) -> pd.DataFrame:
     """The outliers the generator planted (3.5-5 spreads away, still in range) in
     :func:`generate_demo`'s values: ``code, indicator, year, value, clean_value`` (the
     value as written, and the value before it was planted); cells later blanked as
     missing and rows of units not yet assessed are left out."""
-    return _generate(framework, seed, years).outliers
+    return _generate(framework, seed, years, units).outliers
 
 
 def _decimals(fw: Framework) -> dict[str, int]:
@@ -871,7 +1003,11 @@ def _format_ytd(ytd: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
 
 
 def write_demo(
-    out_dir: str | Path, framework_path: str | Path = "params/framework.yaml", seed: int = DEFAULT_SEED, years: object = YEARS
+    out_dir: str | Path,
+    framework_path: str | Path = "params/framework.yaml",
+    seed: int = DEFAULT_SEED,
+    years: object = YEARS,
+    units: int = N_UNITS,
 ) -> list[Path]:
     """Write ``demo_register_synthetic.csv``, ``demo_values_synthetic.csv`` and
     ``demo_ytd_synthetic.csv`` (year-to-date values, :func:`generate_demo_ytd`).
@@ -882,11 +1018,11 @@ def write_demo(
     numbers formatted per indicator). Returns the paths written.
 
     A relative ``framework_path`` that does not exist from the current directory
-    is looked up from the repository root. ``years`` as for :func:`generate_demo`; the
-    year-to-date values are for the last of them.
+    is looked up from the repository root. ``years`` and ``units`` as for
+    :func:`generate_demo`; the year-to-date values are for the last year.
     """
     fw = load_framework(_resolve_framework_path(framework_path))
-    demo = _generate(fw, seed, years)
+    demo = _generate(fw, seed, years, units)
     reg, vals, decimals = demo.register, demo.values, demo.decimals
     out = Path(out_dir)
     reg_text = reg.astype({"is_district": int, "joined": int}).astype(str)
