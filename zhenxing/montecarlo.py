@@ -456,6 +456,12 @@ def simulate(
         if workers > 1:
             executor.shutdown(wait=True, cancel_futures=True)
 
+    return _summarise(model, tally, year, n_draws, seed, K)
+
+
+def _summarise(model: Model, tally: _Tally, year: int, n_draws: int, seed: int, K: int) -> SimulationResult:
+    """The tables of :class:`SimulationResult` from the integer tallies of ``n_draws`` draws."""
+    scenario = model.scenario
     mean_total = tally.score_sum / 10.0**model.framework.publication.decimals / n_draws
     units = model.units[["code", "name_zh", "name_en", "city", "city_en", "category"]].copy()
     units["nominal_total"] = model.nominal_total
@@ -483,6 +489,94 @@ def simulate(
         "p_last": p_city,
     }).sort_values(["p_last", "nominal_rank"], ascending=[False, False]).reset_index(drop=True)
     return SimulationResult(scenario.id, year, n_draws, seed, K, units, cities, rc, rp)
+
+
+
+# ---------------------------------------------------------------------------
+# the same draws on a Dask cluster (--scheduler dask / tcp://...)
+# ---------------------------------------------------------------------------
+
+
+def _blocks_tally(model: Model, pool: np.ndarray, seed: int, first: int, stop: int, n_draws: int, noise_pool: int) -> _Tally:
+    """Dask task: the integer tally of seed blocks ``first..stop-1`` (one :data:`BLOCK` of draws at a time)."""
+    tally = None
+    for b in range(first, stop):
+        part = _chunk(model, pool, seed, b * BLOCK, min((b + 1) * BLOCK, n_draws), noise_pool)
+        if tally is None:
+            tally = part
+        else:
+            tally.add(part)
+    return tally
+
+
+def simulate_dask(
+    dataset: Dataset,
+    year: int,
+    scenario: Scenario,
+    client,
+    n_draws: int = 10_000,
+    seed: int = 20231,
+    noise_pool: int | None = None,
+    blocks_per_task: int | None = None,
+    pool_workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """:func:`simulate` with the draws run as tasks of a :class:`distributed.Client`; the same result, bit for bit.
+
+    The model and the noise pool are built here (the pool with
+    ``pool_workers`` threads) and sent once to every worker
+    (``client.scatter(..., broadcast=True)``). Each task draws
+    ``blocks_per_task`` seed blocks of :data:`BLOCK` draws, each block from
+    ``SeedSequence(seed, spawn_key=(block,))`` as in :func:`simulate`, and
+    returns its :class:`_Tally` of integers; the tallies are added here as the
+    tasks finish (integer sums: the order cannot change them). Default
+    ``blocks_per_task``: one block per task, grouped when there are more than
+    8 blocks per worker thread, so that the tallies sent back stay few.
+    ``progress`` is called with the draws of each finished task. A task that
+    fails (or whose worker died more often than the scheduler allows) raises here.
+    """
+    import importlib
+
+    from distributed import as_completed
+
+    from .cluster import worker_count, workers_info
+
+    problems = []
+    if n_draws < 1:
+        problems.append(Problem("draws", f"expected at least 1 draw, got {n_draws}"))
+    if noise_pool is not None and noise_pool < 1:
+        problems.append(Problem("noise_pool", f"expected a positive pool size, got {noise_pool}"))
+    if blocks_per_task is not None and blocks_per_task < 1:
+        problems.append(Problem("blocks_per_task", f"expected at least 1 block per task, got {blocks_per_task}"))
+    if problems:
+        raise InputError(problems, "invalid simulation settings")
+    model = build_model(dataset, year, scenario)
+    # the workers import this module (seconds: pandas, scipy) while the pool is built here
+    warm = [client.submit(importlib.import_module, __name__, workers=[w], pure=False)
+            for w in workers_info(client)]
+    K = pool_size(model, n_draws, noise_pool)
+    pool = build_pool(model, seed, K, workers=max(1, pool_workers or (os.cpu_count() or 1)))
+    n_blocks = -(-n_draws // BLOCK)
+    per_task = blocks_per_task or max(1, n_blocks // (8 * worker_count(client)))
+    model_f, pool_f = client.scatter([model, pool], broadcast=True, hash=False)  # hashing 64 MB of pool costs more than it saves
+    futures = {}
+    for first in range(0, n_blocks, per_task):
+        stop = min(first + per_task, n_blocks)
+        f = client.submit(_blocks_tally, model_f, pool_f, seed, first, stop, n_draws, K, pure=False)
+        futures[f] = min(stop * BLOCK, n_draws) - first * BLOCK
+    n = model.n_units
+    max_g = int(np.bincount(model.category_index).max())
+    tally = _Tally(np.zeros((n, max_g), np.int64), np.zeros((n, n), np.int64), np.zeros(n, np.int64),
+                   np.zeros(len(model.cities), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+    try:
+        for f in as_completed(list(futures)):
+            tally.add(f.result())
+            draws = futures.pop(f)
+            if progress is not None:
+                progress(draws)
+    finally:
+        client.cancel(list(futures) + [model_f, pool_f] + warm)
+    return _summarise(model, tally, year, n_draws, seed, K)
 
 
 # ---------------------------------------------------------------------------
