@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..cluster import CONNECT_TIMEOUT, parse_scheduler
 from ..errors import InputError, Problem
 from ..data import write_processed
 from .common import home_city, load, marker_arg, print_left_out, settings, values_arg, year_of
@@ -31,6 +32,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ytd", help="year-to-date values (code, indicator, year, month, value) for schedule progress; '' for none "
                    "(default: the run file's, unless --register or --values points at other data)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", default="processes",
+                   help="where the notebooks run: processes (this machine's process pool, the default), dask (a Dask cluster of "
+                        "--jobs worker processes on this machine) or a Dask scheduler's address, e.g. tcp://10.0.0.5:8786 "
+                        "(its workers need this machine's files at the same paths)")
+    p.add_argument("--connect-timeout", dest="connect_timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                   help=f"seconds to wait for the Dask scheduler given with --scheduler (default: {CONNECT_TIMEOUT:g})")
     marker_arg(p)
 
 
@@ -42,6 +49,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
     cfg = s.cfg
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("--jobs", f"expected a number of parallel notebooks >= 1, found {args.jobs}")], "invalid option")
+    scheduler = parse_scheduler(args.scheduler)
+    if not args.connect_timeout > 0:
+        raise InputError([Problem("--connect-timeout", f"expected a positive number of seconds, found {args.connect_timeout}")], "invalid option")
     _, ds = load(s, with_ytd=True, with_city=not args.all_units)  # bad input is reported once here, not once per report
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units is not None else None
     if units == []:
@@ -74,6 +84,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
         missing_markers=cfg.missing_markers,
         notebooks_dir=args.notebooks,
         progress=not args.quiet,
+        scheduler=scheduler,
+        connect_timeout=args.connect_timeout,
     )
     print(summary.describe())
     return summary.exit_code

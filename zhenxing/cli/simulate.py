@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
+from ..cluster import CONNECT_TIMEOUT, dask_client, is_dask, parse_scheduler
 from ..display import format_table
 from ..errors import InputError, Problem
 from ..io import csv_writer, write_files
@@ -21,11 +23,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", type=Path, help="the scenario whose uncertainty the Monte Carlo run uses (default: params/scenarios/baseline.yaml)")
     p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo draws (default: 100000)")
     p.add_argument("--seed", type=int, help="random seed (default from the run file)")
-    p.add_argument("--workers", type=int, help="threads (default: the number of CPUs); results do not depend on it")
+    p.add_argument("--workers", type=int, help="threads (default: the number of CPUs), or with --scheduler dask the Dask worker "
+                   "processes; results do not depend on it")
     p.add_argument("--chunk", type=int, default=16384, help="draws per chunk: bounds the memory; results do not depend on it")
     p.add_argument("--spread", type=float, default=0.2, help="±share each dimension weight may move for the exact rank bounds (default: 0.2)")
     p.add_argument("--city", help="city of interest (default: home_city of the run file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", default="processes",
+                   help="where the draws run: processes (threads on this machine, the default), dask (a Dask cluster of --workers "
+                        "processes on this machine) or a Dask scheduler's address, e.g. tcp://10.0.0.5:8786; the same results")
+    p.add_argument("--connect-timeout", dest="connect_timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                   help=f"seconds to wait for the Dask scheduler given with --scheduler (default: {CONNECT_TIMEOUT:g})")
 
 
 
@@ -49,6 +57,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         problems.append(Problem("--workers", f"expected at least 1 worker, found {args.workers}"))
     if not 0 < args.spread < 1:
         problems.append(Problem("--spread", f"expected a share between 0 and 1 (e.g. 0.2 for ±20 %), found {args.spread}"))
+    if not args.connect_timeout > 0:
+        problems.append(Problem("--connect-timeout", f"expected a positive number of seconds, found {args.connect_timeout}"))
+    try:
+        scheduler = parse_scheduler(args.scheduler)
+    except InputError as exc:
+        problems += exc.problems
     if problems:
         raise InputError(problems, "invalid options")
     fw, ds = load(s)
@@ -61,8 +75,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     comparison = compare(ds, year, scenarios)
-    with tqdm(total=args.draws, unit="draw", unit_scale=True, disable=args.quiet, file=sys.stderr, desc="Monte Carlo") as bar:
-        sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers, progress=bar.update)
+    with ExitStack() as stack:
+        # connected (or the local cluster started) before the progress bar: an unreachable scheduler is one message
+        client = stack.enter_context(dask_client(scheduler, n_workers=args.workers, timeout=args.connect_timeout)) if is_dask(scheduler) else None
+        with tqdm(total=args.draws, unit="draw", unit_scale=True, disable=args.quiet, file=sys.stderr, desc="Monte Carlo") as bar:
+            if client is not None:
+                from ..montecarlo import simulate_dask
+
+                sim = simulate_dask(ds, year, mc_scenario, client, n_draws=args.draws, seed=seed, pool_workers=args.workers,
+                                    progress=bar.update)
+            else:
+                sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers,
+                               progress=bar.update)
     # exact bounds need a score linear in the weights (weighted arithmetic aggregation)
     linear = mc_scenario.options.aggregation == "arithmetic"
     bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options) if linear else None

@@ -67,9 +67,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import secrets
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -77,14 +79,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
+from ..cluster import CONNECT_TIMEOUT, dask_client, is_dask, parse_scheduler
 from ..data import Dataset, load_dataset
 from ..errors import InputError, Problem
 from ..framework import load_framework
 from ..io import text_writer, write_files
 from .export import PLOTLY_JS, ensure_shared_assets
 from .index import render_index
-from .kernel import CELL_TIMEOUT, DEFAULT_RETRIES, START_TIMEOUT, ReportResult, run_job, warm_up
-from .planning import AUDIT_KEY, AUDIT_WORKBOOK, ReportJob, find_notebooks, plan_reports
+from .kernel import CELL_TIMEOUT, DEFAULT_RETRIES, START_TIMEOUT, ReportResult, run_job, warm_up, worker_view
+from .planning import AUDIT_KEY, AUDIT_WORKBOOK, PATH_PARAMETERS, ReportJob, find_notebooks, plan_reports
 from .text import RUN_TEXT
 
 
@@ -209,6 +212,9 @@ def run_reports(
     start_timeout: float = START_TIMEOUT,
     cell_timeout: float = CELL_TIMEOUT,
     progress: bool = True,
+    scheduler: str = "processes",
+    client=None,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> RunSummary:
     """Run the county (and city) report notebooks of a scope and write the index.
 
@@ -224,7 +230,10 @@ def run_reports(
     schedule progress section; without it they have none. ``missing_markers``: texts that mean "no value" in the
     values (see :func:`zhenxing.data.load_dataset`), passed to every notebook. ``dataset``, if given, is the already
     validated data of these files (skips a second validation). ``pdf`` prints each report to
-    ``<key>.pdf`` with headless Chromium (:mod:`.pdf`).
+    ``<key>.pdf`` with headless Chromium (:mod:`.pdf`). ``scheduler`` is ``processes`` (the local
+    pool), ``dask`` (a LocalCluster of ``jobs`` workers) or a Dask scheduler's address (waiting at most
+    ``connect_timeout`` seconds for it); ``client``, if given, is an open :class:`distributed.Client` to use
+    instead (not closed here). See "On a Dask cluster" in the module docstring.
 
     Raises :class:`~zhenxing.errors.InputError` for bad input (before any
     notebook runs); notebook failures are reported in the summary instead.
@@ -252,22 +261,10 @@ def run_reports(
     notebooks = find_notebooks(notebooks_dir)
     plotly_js = "embed" if standalone else PLOTLY_JS
     plan = plan_reports(dataset, paths, year, city, all_units, lang, plotly_js, notebooks, units, overview, seed, ytd_path, missing_markers)
+    spec = parse_scheduler(scheduler) if client is None else client.scheduler.address
 
     run_dir = Path(out).resolve() / plan.run_name
-    (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
-    if not standalone:
-        ensure_shared_assets(run_dir, lang)
     manifest = read_manifest(run_dir)
-    # the what-if page (whatif.html, re-scores in the browser): cheap, rewritten only when its content changed
-    from .planning import _scenario_files
-    from .whatif import write_whatif
-
-    write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone, force)
-    if AUDIT_KEY in {j.key for j in plan.jobs}:
-        # the audit workbook beside the data-audit report: the suspicious cells to send back to the departments
-        from ..audit import audit_dataset, write_audit_workbook
-
-        write_audit_workbook(audit_dataset(dataset), run_dir / AUDIT_WORKBOOK, lang)
     results: dict[str, ReportResult] = {}
     todo: list[ReportJob] = []
     for job in plan.jobs:
@@ -277,65 +274,87 @@ def run_reports(
         else:
             todo.append(job)
 
-    by_key = {j.key: j for j in todo}
-
-    def record(r: ReportResult) -> None:
-        results[r.key] = r
-        if r.status == "ok":
-            manifest["reports"][r.key] = {
-                "fingerprint": by_key[r.key].fingerprint, "html": r.html, "notebook": r.executed, "title": r.title,
-                "kind": r.kind, "seconds": round(r.seconds, 2), "attempts": r.attempts,
-                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            }
-            stale = run_dir / f"{r.key}.pdf"
-            if stale.is_file():  # printed from the HTML this run replaced
-                stale.unlink()
-        else:
-            manifest["reports"].pop(r.key, None)
-        _write_manifest(run_dir, manifest)
-
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
+    where = f"--scheduler {spec}"
+    with ExitStack() as stack:
+        if client is None and is_dask(spec) and todo:
+            # connect (or start the local cluster) before anything is written: an unreachable scheduler leaves no trace
+            client = stack.enter_context(dask_client(spec, n_workers=n_jobs, timeout=connect_timeout, where=where))
+        (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+        if not standalone:
+            ensure_shared_assets(run_dir, lang)
+        # the what-if page (whatif.html, re-scores in the browser): cheap, rewritten only when its content changed
+        from .planning import _scenario_files
+        from .whatif import write_whatif
 
-        bar = tqdm(total=len(todo), unit="report", file=sys.stderr, desc=f"reports {plan.run_name}", dynamic_ncols=True)
+        write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone, force)
+        if AUDIT_KEY in {j.key for j in plan.jobs}:
+            # the audit workbook beside the data-audit report: the suspicious cells to send back to the departments
+            from ..audit import audit_dataset, write_audit_workbook
 
-    def done(r: ReportResult) -> None:
-        record(r)
-        if bar is not None:
-            bar.update(1)
-            if r.status == "failed":
-                bar.write(f"failed: {r.key} {r.title}: {r.error}", file=sys.stderr)
-            bar.set_postfix_str(f"failed {sum(x.status == 'failed' for x in results.values())}", refresh=False)
+            write_audit_workbook(audit_dataset(dataset), run_dir / AUDIT_WORKBOOK, lang)
+        if client is not None and todo:
+            _check_workers(client, todo, run_dir, where)
+        by_key = {j.key: j for j in todo}
 
-    try:
-        if n_jobs == 1:
-            for job in todo:
-                done(run_job(job, run_dir, retries, start_timeout, cell_timeout))
-        else:
-            _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done)
-        if pdf:
-            printed, pdf_skipped = _print_pdfs(plan, run_dir, manifest, results, browser, jobs, progress)
-    finally:
-        if bar is not None:
-            bar.close()
-        seconds = time.perf_counter() - t0
-        info = {
-            "n_ok": sum(r.status == "ok" for r in results.values()),
-            "n_skipped": sum(r.status == "skipped" for r in results.values()),
-            "n_failed": sum(r.status == "failed" for r in results.values()),
-            "seconds": seconds, "framework": paths["framework"], "register": paths["register"], "values": paths["values"],
-            "ytd": ytd_path or "—",
-            "standalone": standalone, "seed": seed if seed is not None else "", "input_hash": dataset.input_hash(),
-            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        index = run_dir / "index.html"
-        write_files([(index, text_writer(render_index(plan, fw, lang, results, run_dir, manifest, info)))])
+        def record(r: ReportResult) -> None:
+            results[r.key] = r
+            if r.status == "ok":
+                manifest["reports"][r.key] = {
+                    "fingerprint": by_key[r.key].fingerprint, "html": r.html, "notebook": r.executed, "title": r.title,
+                    "kind": r.kind, "seconds": round(r.seconds, 2), "attempts": r.attempts,
+                    "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                }
+                stale = run_dir / f"{r.key}.pdf"
+                if stale.is_file():  # printed from the HTML this run replaced
+                    stale.unlink()
+            else:
+                manifest["reports"].pop(r.key, None)
+            _write_manifest(run_dir, manifest)
 
-    ordered = [results[j.key] for j in plan.jobs if j.key in results]
-    return RunSummary(run_dir, index, ordered, time.perf_counter() - t0, info["input_hash"], year, plan.scope,
-                      {"lang": lang, "standalone": standalone, "jobs": n_jobs, "force": force, "pdf": pdf}, printed, pdf_skipped)
+        bar = None
+        if progress and todo:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), unit="report", file=sys.stderr, desc=f"reports {plan.run_name}", dynamic_ncols=True)
+
+        def done(r: ReportResult) -> None:
+            record(r)
+            if bar is not None:
+                bar.update(1)
+                if r.status == "failed":
+                    bar.write(f"failed: {r.key} {r.title}: {r.error}", file=sys.stderr)
+                bar.set_postfix_str(f"failed {sum(x.status == 'failed' for x in results.values())}", refresh=False)
+
+        try:
+            if client is not None and todo:
+                _run_dask(client, todo, run_dir, retries, start_timeout, cell_timeout, done)
+            elif n_jobs == 1:
+                for job in todo:
+                    done(run_job(job, run_dir, retries, start_timeout, cell_timeout))
+            else:
+                _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done)
+            if pdf:
+                printed, pdf_skipped = _print_pdfs(plan, run_dir, manifest, results, browser, jobs, progress)
+        finally:
+            if bar is not None:
+                bar.close()
+            seconds = time.perf_counter() - t0
+            info = {
+                "n_ok": sum(r.status == "ok" for r in results.values()),
+                "n_skipped": sum(r.status == "skipped" for r in results.values()),
+                "n_failed": sum(r.status == "failed" for r in results.values()),
+                "seconds": seconds, "framework": paths["framework"], "register": paths["register"], "values": paths["values"],
+                "ytd": ytd_path or "—",
+                "standalone": standalone, "seed": seed if seed is not None else "", "input_hash": dataset.input_hash(),
+                "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+            }
+            index = run_dir / "index.html"
+            write_files([(index, text_writer(render_index(plan, fw, lang, results, run_dir, manifest, info)))])
+
+        ordered = [results[j.key] for j in plan.jobs if j.key in results]
+        return RunSummary(run_dir, index, ordered, time.perf_counter() - t0, info["input_hash"], year, plan.scope,
+                          {"lang": lang, "standalone": standalone, "jobs": n_jobs, "force": force, "pdf": pdf, "scheduler": spec}, printed, pdf_skipped)
 
 
 def _print_pdfs(plan, run_dir: Path, manifest: dict, results: dict, browser: str, jobs: int | None, progress: bool):
@@ -411,3 +430,71 @@ def _run_pool(todo, run_dir, n_jobs, retries, start_timeout, cell_timeout, done)
                     done(ReportResult(job.key, job.kind, job.title, "failed", 0.0, 0, "worker process died (pool restarted twice)"))
             else:
                 pending = broken
+
+
+def _task_error(exc: BaseException) -> str:
+    """The failure line of a report whose Dask task did not return."""
+    if type(exc).__name__ == "KilledWorker":
+        return "worker process died while running this report (Dask tried it on another worker and gave up)"
+    if type(exc).__name__ == "CancelledError":
+        return "the Dask task was cancelled (the scheduler or the connection to it went away)"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+
+
+def _run_dask(client, todo, run_dir, retries, start_timeout, cell_timeout, done) -> None:
+    """One Dask task per notebook (:func:`~.kernel.run_job`, with its own kernel-start retries); results as they finish.
+
+    A task is not retried by Dask (``retries=0``): a kernel that fails to start
+    is retried inside the task, a notebook error is final. A task whose worker
+    process dies is moved to another worker by the scheduler (``allowed-failures``
+    times) and then reported as failed, like the local pool's restarts.
+    """
+    from distributed import as_completed
+
+    futures = {client.submit(run_job, job, str(run_dir), retries, start_timeout, cell_timeout, pure=False, retries=0): job
+               for job in todo}
+    try:
+        for f in as_completed(list(futures)):
+            job = futures.pop(f)
+            try:
+                r = f.result()
+            except Exception as exc:  # noqa: BLE001 - the worker died or the task failed: report it for this job only
+                r = ReportResult(job.key, job.kind, job.title, "failed", 0.0, 0, _task_error(exc))
+            done(r)
+    finally:
+        if futures:
+            client.cancel(list(futures))
+
+
+def _check_workers(client, todo: list[ReportJob], run_dir: Path, where: str) -> None:
+    """Every Dask worker sees the notebooks, the input files and this run folder at the same paths, and runs this zhenxing.
+
+    The workers read the inputs and write the executed notebook and its HTML
+    by path, so they need the client's files at the same paths (a shared
+    filesystem; a LocalCluster has it). A marker file written here must be
+    visible to each worker. Raises :class:`InputError` naming each worker and
+    what it lacks; also warms up the workers (imports papermill and nbconvert).
+    """
+    need = sorted({str(j.notebook) for j in todo}
+                  | {str(v) for j in todo for k, v in j.parameters.items() if k in PATH_PARAMETERS and v})
+    token = f".dask-check-{secrets.token_hex(4)}"
+    marker = run_dir / token
+    marker.write_bytes(b"")
+    try:
+        views = client.run(worker_view, need, str(run_dir), token)
+    finally:
+        marker.unlink(missing_ok=True)
+    shared = "the Dask workers read the inputs and write the reports by path: they need this machine's files at the same paths (a shared filesystem)"
+    if not views:
+        raise InputError([Problem(where, f"the scheduler has no workers (start some with 'dask worker {client.scheduler.address}')")],
+                         "the Dask cluster cannot run the reports")
+    problems = []
+    for addr, v in sorted(views.items()):
+        for path in v["missing"]:
+            problems.append(Problem(f"{where}: worker {addr}", f"cannot see {path} ({shared})"))
+        if v["run_dir"]:
+            problems.append(Problem(f"{where}: worker {addr}", f"{v['run_dir']}: {run_dir} ({shared})"))
+        if v["zhenxing"] != __version__:
+            problems.append(Problem(f"{where}: worker {addr}", f"runs zhenxing {v['zhenxing']}, this machine {__version__} (install the same version on every worker)"))
+    if problems:
+        raise InputError(problems, "the Dask workers cannot run these reports")

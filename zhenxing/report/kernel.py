@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,16 +109,18 @@ def _kernel_manager_class() -> type:
             return PinnedKernelSpecManager(data_dir=self.data_dir)
 
         async def start_kernel(self, **kw):  # type: ignore[override]
-            if _KERNEL_LOG is not None:
-                kw.setdefault("stdout", _KERNEL_LOG)
-                kw.setdefault("stderr", _KERNEL_LOG)
+            log = getattr(_KERNEL_LOG, "file", None)
+            if log is not None:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
             return await super().start_kernel(**kw)
 
     _PINNED_KM = PinnedKernelManager
     return _PINNED_KM
 
 
-_KERNEL_LOG = None  # open file for the kernel's stdout/stderr while a job runs
+# open file for the kernel's stdout/stderr while a job runs, per thread (a Dask worker may run several jobs at once)
+_KERNEL_LOG = threading.local()
 _PINNED_KM: type | None = None
 
 _START_ERROR_TEXT = (
@@ -233,7 +236,6 @@ def run_job(
     The kernel's own output goes to ``notebooks/<key>.kernel.log``, kept only
     when the report fails.
     """
-    global _KERNEL_LOG
     run_dir = Path(run_dir)
     executed = run_dir / "notebooks" / f"{job.key}.ipynb"
     kernel_log = executed.with_suffix(".kernel.log")
@@ -250,7 +252,7 @@ def run_job(
 
     nb, error, attempts = None, "", 0
     with open(kernel_log, "wb") as log:
-        _KERNEL_LOG = log
+        _KERNEL_LOG.file = log
         try:
             while True:
                 attempts += 1
@@ -266,7 +268,7 @@ def run_job(
                     error = _last_line(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
                     break
         finally:
-            _KERNEL_LOG = None
+            _KERNEL_LOG.file = None
     if nb is None:
         if not executed.exists():
             _save_prepared(job.notebook, executed, job.parameters)
@@ -288,3 +290,31 @@ def warm_up() -> None:
     import papermill  # noqa: F401
 
     _kernel_manager_class()
+
+
+def worker_view(paths: list[str], run_dir: str, token: str) -> dict:
+    """Dask worker check before a batch: which inputs this worker cannot see, and can it write the run folder.
+
+    ``token`` names a file the client wrote in ``run_dir``: seeing it proves the
+    worker shares the client's run folder (not merely a folder of the same name).
+    Also imports the heavy modules once (:func:`warm_up`). Returns
+    ``{"missing": [...], "run_dir": problem or "", "zhenxing": version}``.
+    """
+    import sys
+
+    from .. import __version__
+
+    missing = [p for p in paths if not Path(p).exists()]
+    folder = Path(run_dir)
+    problem = ""
+    if not (folder / token).is_file():
+        problem = "does not see the run folder as this machine wrote it"
+    else:
+        probe = folder / f".{token}.{os.getpid()}.{secrets.token_hex(2)}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            problem = f"cannot write there ({exc.strerror or exc})"
+    warm_up()
+    return {"missing": missing, "run_dir": problem, "zhenxing": __version__, "python": sys.executable}
