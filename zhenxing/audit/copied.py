@@ -12,6 +12,18 @@ the indicator's valid range (0 %, 100 %) never counts either. For unit ``i``,
 and ``share_i >= copied_share`` (60 %) over at least ``copied_min_indicators``
 (5) indicators is flagged, once per unit and year, with the repeated
 indicators listed (and highlighted in the workbook).
+
+A department that resends last year's sheet repeats a whole *column* instead:
+indicator ``j`` is flagged (kind ``column``, once per indicator and year, the
+repeated cells highlighted) when, among the units with both values and not at
+a bound,
+
+    #{i: x_ij = x0_ij} / #{i: both values present, not at a bound} >= copied_share
+
+over at least ``change_min_units`` (10) units, in a column with a spread (at
+least 3 distinct values: a level shared by every unit repeats by nature). Such
+an indicator is left out of the unit check above (it would otherwise make every
+unit look copied).
 """
 
 from __future__ import annotations
@@ -63,4 +75,30 @@ def check_copied(panel: Panel, options: AuditOptions) -> list[Flag]:
                   f"(threshold {100 * options.copied_share:.0f} %): {names_en}")
             flags.append(Flag(panel.years[t], int(i), None, "copied", "identical", float(n_same[i]), float(n_comp[i]), prev,
                               float(share), options.copied_share, "error", zh, en, cells))
+    return flags + check_copied_columns(panel, options)
+
+
+def check_copied_columns(panel: Panel, options: AuditOptions) -> list[Flag]:
+    """Flags of whole indicators repeated from last year for most units (a department's sheet sent again)."""
+    fw = panel.framework
+    flags: list[Flag] = []
+    lo = np.array([ind.valid_range[0] for ind in fw.indicators])
+    hi = np.array([ind.valid_range[1] for ind in fw.indicators])
+    for t in range(1, len(panel.years)):
+        x1, x0 = panel.values[t], panel.values[t - 1]
+        usable = ~np.isnan(x1) & ~np.isnan(x0) & (x1 != lo) & (x1 != hi)
+        same = usable & np.isclose(x1, x0, rtol=1e-9, atol=0.0)
+        n_use, n_same = usable.sum(axis=0), same.sum(axis=0)
+        prev = panel.years[t - 1]
+        for j in np.flatnonzero(n_use >= options.change_min_units):
+            share = n_same[j] / n_use[j]
+            if share < options.copied_share or np.unique(x1[usable[:, j], j]).size < 3:
+                continue  # a column without spread (every unit at one level) repeats by nature
+            j = int(j)
+            zh = (f"疑似整列照抄上年：{n_use[j]} 个单位中 {n_same[j]} 个（{100 * share:.0f}%）的数值与 {prev} 年完全相同"
+                  f"（阈值 {100 * options.copied_share:.0f}%），请核实是否报送了上年数据")
+            en = (f"whole column copied forward? {n_same[j]} of {n_use[j]} units ({100 * share:.0f} %) report exactly their {prev} "
+                  f"value (threshold {100 * options.copied_share:.0f} %): was last year's sheet sent again?")
+            flags.append(Flag(panel.years[t], None, j, "copied", "column", float(n_same[j]), float(n_use[j]), prev, float(share),
+                              options.copied_share, "error", zh, en, units=[int(i) for i in np.flatnonzero(same[:, j])]))
     return flags

@@ -31,7 +31,8 @@ class Flag:
 
     ``unit`` and ``indicator`` are positions in the register and in the framework's
     indicators (None for a flag about a whole indicator or unit); ``cells`` lists
-    the indicator positions to highlight for a unit-level flag (copied forward).
+    the indicator positions to highlight for a unit-level flag (copied forward), ``units`` the unit
+    positions to highlight for an indicator-level one (a column copied forward).
     ``statistic`` is what was compared with ``threshold`` (a robust z, a ratio, a share).
     """
 
@@ -49,6 +50,7 @@ class Flag:
     message_zh: str
     message_en: str
     cells: list[int] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)  # for a flag about a whole indicator: the units' cells to highlight
 
 
 def num(v: float) -> str:

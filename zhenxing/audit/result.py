@@ -41,6 +41,9 @@ def flag_table(panel: Panel, flags: list[Flag]) -> tuple[pd.DataFrame, pd.DataFr
             "message_zh": f.message_zh, "message_en": f.message_en,
         })
         if u is None:
+            for i in f.units:  # a whole column: each of its repeated cells
+                cells.append({"year": f.year, "code": reg.iloc[i]["code"], "indicator": ind.id if ind else "", "check": f.check,
+                              "severity": f.severity, "message_zh": f.message_zh, "message_en": f.message_en})
             continue
         for j in ([f.indicator] if f.indicator is not None else f.cells):
             cells.append({"year": f.year, "code": u["code"], "indicator": fw.indicators[j].id, "check": f.check,

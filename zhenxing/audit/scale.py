@@ -12,9 +12,11 @@ A department that reports 2.17 (万元) where 21,691 (元) is asked, 0.85 for
   within a factor ``scale_category_factor`` (2) of 10^k, the value is a category
   outlier (modified z beyond ``outlier_z``, :mod:`.outliers`) and ``x / 10^k``
   is not (it lies within ``outlier_z`` of the category), in a category that has
-  a spread (MAD > 0: a median at a floor or cap says nothing); when last year's value
-  is there, it must agree (about 10^k off too, or itself an outlier: the same
-  slip both years), else the change check speaks for it.
+  a spread (MAD > 0, and at most 20 % of its values at its lowest or highest
+  value: a median on a pile at a floor or cap says nothing); when last year's value
+  is there (in the first year of the data: next year's), it must agree (about
+  10^k off too, or itself an outlier: the same slip both years), else the change
+  check speaks for it.
 * **a share for a percentage**: unit %, ``0 < x <= share_max`` (1.5) while the
   category median exceeds ``share_median_min`` (5), and ``100 x`` is ordinary in
   the category (within ``outlier_z``) or within ``scale_tolerance`` of last year.
@@ -88,9 +90,15 @@ def nearest_power(r: float, factor: float) -> int | None:
 
 
 def factor_text(k: int, lang: str) -> str:
-    """``1/10,000`` or ``10,000``: the factor the value is off by."""
+    """``1/10,000`` or ``10,000``: the factor the value is off by (a bare number, for ``×``)."""
     f = f"{10 ** abs(k):,}"
     return f"1/{f}" if k < 0 else f
+
+
+def times_text(k: int) -> str:
+    """The value as a multiple of the reference, in Chinese: ``的 1/10``, ``的 10 倍``."""
+    f = f"{10 ** abs(k):,}"
+    return f"的 1/{f}" if k < 0 else f"的 {f} 倍"
 
 
 def describe(ind: Indicator, k: int, lang: str) -> str:
@@ -110,13 +118,20 @@ def _ordinary(y: float, centre: float, sigma: float, z_max: float) -> bool:
     return abs(y - centre) <= z_max * sigma if sigma > 0 else y == centre
 
 
+#: a category with more than this share of its values at its lowest or highest value is piled at a floor or cap
+PILED_SHARE = 0.2
+
+
 def _spread(panel: Panel, t: int, i: int, j: int) -> bool:
-    """Whether unit ``i``'s category has a spread in year ``t`` (MAD > 0): with most of its values at one
-    level (a floor, a cap), a median says nothing about scale."""
+    """Whether unit ``i``'s category has a spread in year ``t`` that a scale can be read from: MAD > 0, and at
+    most :data:`PILED_SHARE` of its values at its lowest or its highest value. With values piled at a floor or
+    a cap, the median sits on the pile and a unit above it looks ten times too high without being so."""
     members = (panel.category_index == panel.category_index[i]) & panel.assessed[t]
     v = panel.values[t, members, j]
     v = v[~np.isnan(v)]
-    return v.size > 0 and float(np.median(np.abs(v - np.median(v)))) > 0
+    if v.size == 0 or not float(np.median(np.abs(v - np.median(v)))) > 0:
+        return False
+    return max(np.mean(v == v.min()), np.mean(v == v.max())) <= PILED_SHARE
 
 
 def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.ndarray, sigma: np.ndarray,
@@ -157,10 +172,12 @@ def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.
             # 2. against the category median
             if found is None and med > 0 and abs(np.nan_to_num(zc[t, i, j])) > options.outlier_z and _spread(panel, t, i, j):
                 k = nearest_power(x / med, options.scale_category_factor)
-                if k is not None and t > 0 and vals[t - 1, i, j] > 0:  # last year must not contradict it
-                    last_agrees = nearest_power(x / vals[t - 1, i, j], options.scale_category_factor) == k
-                    last_odd = abs(np.nan_to_num(zc[t - 1, i, j])) > options.outlier_z  # the same slip last year
-                    k = k if (last_agrees or last_odd) else None
+                # the neighbouring year must not contradict it: last year's, or in the first year the next one's
+                near = t - 1 if t > 0 else (t + 1 if t + 1 < len(panel.years) else None)
+                if k is not None and near is not None and vals[near, i, j] > 0:
+                    agrees = nearest_power(x / vals[near, i, j], options.scale_category_factor) == k
+                    odd = abs(np.nan_to_num(zc[near, i, j])) > options.outlier_z  # the same slip that year
+                    k = k if (agrees or odd) else None
                 if k is not None and lo <= x / 10.0**k <= hi:
                     y = float(transformed(np.array([x / 10.0**k]), log)[0])
                     if _ordinary(y, centre[t, i, j], sigma[t, i, j], options.outlier_z):
@@ -174,12 +191,13 @@ def check_scale(panel: Panel, options: AuditOptions, zc: np.ndarray, centre: np.
                 continue
             k, ref, ref_year, ratio, threshold, basis = found
             what_zh, what_en = describe(ind, k, "zh"), describe(ind, k, "en")
+            shown_zh, shown_en = with_unit(x, ind, "zh"), with_unit(x, ind, "en")
             if basis == "last_year":
-                zh = f"{what_zh}：约为上年（{ref_year} 年 {with_unit(ref, ind, 'zh')}）的 {factor_text(k, 'zh')}"
-                en = f"{what_en}: about {factor_text(k, 'en')} × last year's ({with_unit(ref, ind, 'en')} in {ref_year})"
+                zh = f"{what_zh}：填报 {shown_zh}，约为上年（{ref_year} 年 {with_unit(ref, ind, 'zh')}）{times_text(k)}"
+                en = f"{what_en}: {shown_en} is about {factor_text(k, 'en')} × last year's ({with_unit(ref, ind, 'en')} in {ref_year})"
             else:
-                zh = f"{what_zh}：约为{cat.name_zh}中位数（{with_unit(ref, ind, 'zh')}）的 {factor_text(k, 'zh')}"
-                en = f"{what_en}: about {factor_text(k, 'en')} × the {cat.name_en} median ({with_unit(ref, ind, 'en')})"
+                zh = f"{what_zh}：填报 {shown_zh}，约为{cat.name_zh}中位数（{with_unit(ref, ind, 'zh')}）{times_text(k)}"
+                en = f"{what_en}: {shown_en} is about {factor_text(k, 'en')} × the {cat.name_en} median ({with_unit(ref, ind, 'en')})"
             fixed_zh, fixed_en = with_unit(x / 10.0**k, ind, "zh"), with_unit(x / 10.0**k, ind, "en")
             if basis == "last_year":
                 zh, en = zh + f"，按 {fixed_zh} 计则与上年相符", en + f"; as {fixed_en} it would match last year"
