@@ -30,12 +30,14 @@ numbers.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
 from ..framework import Framework
+from ..io import text_writer, write_files
 from ..labels import risk_label
 from ..precision import format_published
 from .kernel import ReportResult, kernel_argv
@@ -45,6 +47,9 @@ from .tables import stylesheet
 
 TEMPLATE = "index.html.j2"
 CSS = "index.css"
+CITY_PAGE_PREFIX = "index_"  # a province run's city pages: index_<city slug>.html
+UNIT_COLUMNS = ["code", "name_zh", "name_en", "city", "city_en", "category", "rank_category", "n_category", "rank_province",
+                "total", "grade", "margin_bottom", "risk"]  # what a units table shows
 RISK_CLASS = {"flagged": "red", "close": "amber", "safe": "green"}  # never green for a unit in or close to the zone
 
 INDEX_TEXT: dict[str, dict[str, str]] = {
@@ -117,6 +122,20 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "kernel": "计算内核",
         "other_lang": "英文版",
         "whatif": "如果权重变化？",
+        # a province run: the province page and the city pages
+        "province_page": "全省一览",
+        "back": "返回全省一览",
+        "prev_city": "上一名：{name}",
+        "next_city": "下一名：{name}",
+        "n_units_card": "个考核单位",
+        "n_cities_card": "个市",
+        "last_cities": "末位市：{names}",
+        "at_risk_title": "约谈区内及接近约谈线的单位（全省 {n} 个）：风险最高者在前",
+        "none_at_risk": "全省没有单位在约谈区内或接近约谈线。",
+        "city_table_title": "各市：按排名（点击市名查看所辖各县（市、区））",
+        "n_flagged": "约谈区内",
+        "n_close": "接近约谈线",
+        "see_provenance": "数据来源与运行记录见全省一览页。",
     },
     "en": {
         "title_city": "{city} {year}: rural revitalisation assessment, warning-talk risk",
@@ -187,6 +206,20 @@ INDEX_TEXT: dict[str, dict[str, str]] = {
         "kernel": "Notebook kernel (Python)",
         "other_lang": "中文版",
         "whatif": "What if the weights change?",
+        # a province run: the province page and the city pages
+        "province_page": "Province overview",
+        "back": "Back to the province overview",
+        "prev_city": "Previous: {name}",
+        "next_city": "Next: {name}",
+        "n_units_card": "units assessed",
+        "n_cities_card": "cities",
+        "last_cities": "Last city: {names}",
+        "at_risk_title": "Units in or close to the warning-talk zone ({n} in the province), most at risk first",
+        "none_at_risk": "No unit of the province is in or close to the warning-talk zone.",
+        "city_table_title": "Cities by rank (a city's name opens the page of its units)",
+        "n_flagged": "In the zone",
+        "n_close": "Close to the line",
+        "see_provenance": "Data sources and run record: see the province overview.",
     },
 }
 
@@ -236,6 +269,195 @@ def _city(row, lang: str) -> str:
     return (row.get("city_en") or row["city"]) if lang == "en" else row["city"]
 
 
+class IndexContext:
+    """What every index page of a run needs: labels, number formats, the report links and the rows of its tables."""
+
+    def __init__(self, plan: Plan, fw: Framework, lang: str, results: dict[str, ReportResult], run_dir: Path, manifest: dict) -> None:
+        self.plan, self.fw, self.results, self.manifest = plan, fw, results, manifest
+        self.lang = "en" if lang == "en" else "zh"
+        self.t = INDEX_TEXT[self.lang]
+        self.decimals = fw.publication.decimals
+        self.pub = functools.partial(format_published, decimals=self.decimals)
+        self.province = plan.province if plan.province is not None else plan.units
+        self.all_cities = (plan.all_cities if plan.all_cities is not None else plan.cities).sort_values(["rank", "city"]).reset_index(drop=True)
+        self.n_province, self.n_cities = len(self.province), len(self.all_cities)
+        self.cats = {c.id: fw.label(c, lang) for c in fw.categories}
+        self.grades = {g.id: fw.label(g, lang) for g in fw.grades}
+        self.run_dir = Path(run_dir)
+        self.job_keys = {j.key for j in plan.jobs}
+        last = self.all_cities[self.all_cities["last"]]
+        self._n_last = len(last)
+        self._last_score = float(last["score"].iloc[0]) if len(last) else float(self.all_cities["score"].min())
+        self._last_names = ("、" if self.lang == "zh" else ", ").join(_city(r, self.lang) for r in last.to_dict("records"))
+        self._city_rows = {c["city"]: c for c in self.all_cities.to_dict("records")}
+        self._common: dict | None = None
+
+    def links(self, key: str) -> dict:
+        """Links of one report: {"html", "pdf", "failed", "notebook"}."""
+        r = self.results.get(key)
+        if r is not None and r.status == "failed":
+            return {"failed": True, "notebook": r.executed or "", "html": "", "pdf": ""}
+        entry = self.manifest["reports"].get(key)
+        out = {"failed": False, "notebook": "", "html": "", "pdf": ""}
+        if entry and (self.run_dir / entry["html"]).is_file():
+            out["html"] = entry["html"]
+            if entry.get("pdf") and (self.run_dir / entry["pdf"]).is_file():
+                out["pdf"] = entry["pdf"]
+        return out
+
+    def margin(self, value: float) -> str:
+        return ("+" if value > 0 else "") + self.pub(value)
+
+    @staticmethod
+    def unit_records(units: pd.DataFrame) -> list[dict]:
+        """The units as records (only the columns the tables show), most at risk first: by margin to the
+        warning-talk line, then province rank from the bottom, then code."""
+        units = units.sort_values(["margin_bottom", "rank_province", "code"], ascending=[True, False, True], kind="stable")
+        return units[[c for c in UNIT_COLUMNS if c in units.columns]].to_dict("records")
+
+    def unit_rows(self, units: pd.DataFrame | list[dict], city_pages: dict[str, str] | None = None) -> list[dict]:
+        """Table rows of ``units`` (a frame, or :meth:`unit_records` kept in their order), most at risk first;
+        ``city_pages`` (city -> file name) links each unit's city."""
+        records = self.unit_records(units) if isinstance(units, pd.DataFrame) else units
+        rows = []
+        for u in records:
+            rows.append({
+                "code": u["code"], "name": _name(u, self.lang), "city": _city(u, self.lang),
+                "city_page": (city_pages or {}).get(u["city"], ""), "category": self.cats.get(u["category"], u["category"]),
+                "rank_category": f"{u['rank_category']}/{u['n_category']}", "rank_province": f"{u['rank_province']}/{self.n_province}",
+                "total": self.pub(u["total"]), "grade": self.grades.get(u["grade"], u["grade"]), "margin": self.margin(u["margin_bottom"]),
+                "risk": u["risk"], "risk_label": risk_label(u["risk"], self.lang), "badge": RISK_CLASS.get(u["risk"], "red"),
+                "links": self.links(str(u["code"])),
+            })
+        return rows
+
+    def city_summary(self, city: str) -> dict:
+        """A city's rank, score, distance to the last city and the links of its overview and simulation reports."""
+        t, row = self.t, self._city_rows[city]
+        if bool(row["last"]):
+            last_text = t["tied_last"] if self._n_last > 1 else t["is_last"].format(n=self.n_cities)
+        else:
+            last_text = t["above_last"].format(margin=self.pub(float(row["score"]) - self._last_score), last=self._last_names)
+        slug_ = city_slug(city, str(row["city_en"]))
+        return {"name": _city(row, self.lang), "rank": f"{row['rank']}/{self.n_cities}", "rank_text": t["city_rank"].format(rank=row["rank"], n=self.n_cities),
+                "score": self.pub(row["score"]), "last": bool(row["last"]), "last_text": last_text,
+                "overview": self.links(f"city_{slug_}") if f"city_{slug_}" in self.job_keys else None,
+                "simulation": self.links(f"simulation_{slug_}") if f"simulation_{slug_}" in self.job_keys else None}
+
+    def counts(self, units: pd.DataFrame | list[dict]) -> str:
+        c = Counter(u["risk"] for u in units) if isinstance(units, list) else units["risk"].value_counts()
+        return self.t["risk_counts"].format(flagged=int(c.get("flagged", 0)), close=int(c.get("close", 0)), safe=int(c.get("safe", 0)))
+
+    def common(self, info: dict, scope_label: str, page: str = "index.html") -> dict:
+        """Template variables every page of the run shares: styles, links to the other language, the what-if
+        page and the data audit, the risk rule, the failed reports and the run's provenance (worked out once
+        per run; only the scope and the link to the other language's ``page`` differ between pages)."""
+        t, plan, run_dir = self.t, self.plan, self.run_dir
+        other = "en" if self.lang != "en" else "zh"
+        other_dir = run_dir.parent / (plan.run_name.removesuffix("_en") + ("_en" if other == "en" else ""))
+        other_page = page if (other_dir / page).is_file() else "index.html"
+        other_link = f"../{other_dir.name}/{other_page}" if (other_dir / other_page).is_file() else ""
+        if self._common is None:
+            self._common = self._shared(info)
+        out = dict(self._common, other_link=other_link)
+        out["provenance"] = [(t["scope"], scope_label, False) if label == t["scope"] else (label, value, code)
+                             for label, value, code in out["provenance"]]
+        return out
+
+    def _shared(self, info: dict) -> dict:
+        t, plan, fw, run_dir = self.t, self.plan, self.fw, self.run_dir
+        root = project_root()
+        rule = fw.warning_talk.close
+        provenance = [  # (label, value, is a file name, hash or version: shown as code)
+            (t["year"], str(plan.year), False),
+            (t["scope"], "", False),
+            (t["framework"], relative(info["framework"], root), True),
+            (t["register"], relative(info["register"], root), True),
+            (t["values"], relative(info["values"], root), True),
+            (t["ytd"], relative(info.get("ytd"), root) or t["none"], bool(relative(info.get("ytd"), root))),
+            (t["lang"], t["lang_name"], False),
+            (t["charts"], t["charts_embed"] if info["standalone"] else t["charts_shared"], False),
+            (t["seed"], str(info["seed"]), True),
+            (t["input_hash"], str(info["input_hash"]), True),
+            (t["time"], str(info["time"]), True),
+            (t["version"], __version__, True),
+            (t["kernel"], relative(kernel_argv()[0], root), True),
+        ]
+        failed = [{"key": r.key, "title": r.title, "notebook": r.executed or "", "error": r.error}
+                  for r in self.results.values() if r.status == "failed"]
+        return dict(
+            t=t, lang="en" if self.lang == "en" else "zh-CN", css=_css(), failed=failed,
+            rule_text=t["rule"].format(k=fw.warning_talk.per_category,
+                                       points=format_published(rule.points, self.decimals) if rule.points % 1 else int(rule.points),
+                                       ranks=rule.ranks),
+            counts_text=t["counts"].format(ok=info["n_ok"], skipped=info["n_skipped"], failed=info["n_failed"], seconds=info["seconds"]),
+            provenance=provenance, whatif_link="whatif.html" if (run_dir / "whatif.html").is_file() else "",
+            audit=self.links(AUDIT_KEY) if AUDIT_KEY in self.job_keys else None,
+            audit_workbook=AUDIT_WORKBOOK if (run_dir / AUDIT_WORKBOOK).is_file() else "",
+        )
+
+
+def _city_run_page(ctx: IndexContext, info: dict) -> str:
+    """The index of a city run: the city's headline, its units, the category leagues they are in, the city league."""
+    plan, fw, t, lang, pub = ctx.plan, ctx.fw, ctx.t, ctx.lang, ctx.pub
+    headline = ctx.city_summary(plan.scope)
+    title = t["title_city"].format(city=headline["name"], year=plan.year)
+    groups = [{"summary": None, "counts": ctx.counts(plan.units), "rows": ctx.unit_rows(plan.units), "title": t["units_title"]}]
+
+    # the category leagues of the city's units
+    leagues = []
+    mine = set(plan.units["code"])
+    k = fw.warning_talk.per_category
+    for cat in fw.categories:
+        league = ctx.province[ctx.province["category"] == cat.id].sort_values(["rank_category", "code"], kind="stable")
+        if not league["code"].isin(mine).any():
+            continue
+        rows = []
+        for u in league.to_dict("records"):
+            rows.append({"rank": f"{u['rank_category']}/{u['n_category']}", "name": _name(u, lang), "city": _city(u, lang),
+                         "total": pub(u["total"]), "margin": ctx.margin(u["margin_bottom"]),
+                         "mine": u["code"] in mine, "flagged": bool(u["warning_talk"]),
+                         "risk_label": risk_label(u["risk"], lang), "badge": RISK_CLASS.get(u["risk"], "red"), "line": False})
+        first_flagged = next((j for j, r in enumerate(rows) if r["flagged"]), None)
+        if first_flagged is not None:
+            rows[first_flagged]["line"] = True
+        places = [t["place"].format(rank=u["rank_category"]) for u in league.to_dict("records") if u["code"] in mine]
+        sep = "、" if lang == "zh" else ", "
+        leagues.append({"title": t["league_summary"].format(category=fw.label(cat, lang), n=len(league), mine=sep.join(places)),
+                        "rows": rows, "quota": k})
+
+    city_league = [{"rank": f"{c['rank']}/{ctx.n_cities}", "name": _city(c, lang), "n_units": int(c["n_units"]), "score": pub(c["score"]),
+                    "last": bool(c["last"]), "mine": plan.scope == c["city"]} for c in ctx.all_cities.to_dict("records")]
+    return _environment().get_template(TEMPLATE).render(
+        title=title, headline=headline, groups=groups, show_city=False, leagues=leagues, city_league=city_league,
+        **ctx.common(info, headline["name"] if headline else plan.scope),
+    )
+
+
+def index_pages(
+    plan: Plan,
+    fw: Framework,
+    lang: str,
+    results: dict[str, ReportResult],
+    run_dir: Path,
+    manifest: dict,
+    info: dict,
+) -> dict[str, str]:
+    """The run's index pages, file name -> HTML text.
+
+    A city run: ``{"index.html": ...}``. A province run (``--all``): ``index.html``, the
+    province page (the units in or close to the warning-talk zone, the city league with
+    each city's units at risk and a link to its page), and one ``index_<city slug>.html``
+    per city with units (:mod:`.index_province`).
+    """
+    ctx = IndexContext(plan, fw, lang, results, run_dir, manifest)
+    if plan.scope == "all":
+        from .index_province import province_pages
+
+        return province_pages(ctx, info)
+    return {"index.html": _city_run_page(ctx, info)}
+
+
 def render_index(
     plan: Plan,
     fw: Framework,
@@ -245,139 +467,17 @@ def render_index(
     manifest: dict,
     info: dict,
 ) -> str:
-    """The run's index page (HTML text)."""
-    t = INDEX_TEXT["en" if lang == "en" else "zh"]
-    p = fw.publication.decimals
-    pub = functools.partial(format_published, decimals=p)
-    province = plan.province if plan.province is not None else plan.units
-    all_cities = (plan.all_cities if plan.all_cities is not None else plan.cities).sort_values(["rank", "city"]).reset_index(drop=True)
-    n_province, n_cities = len(province), len(all_cities)
-    cats = {c.id: fw.label(c, lang) for c in fw.categories}
-    grades = {g.id: fw.label(g, lang) for g in fw.grades}
-    run_dir = Path(run_dir)
+    """The run's index page (HTML text) for the caller to write as ``index.html``.
 
-    def links(key: str) -> dict:
-        """Links of one report: {"html", "pdf", "failed", "notebook", "missing"}."""
-        r = results.get(key)
-        if r is not None and r.status == "failed":
-            return {"failed": True, "notebook": r.executed or "", "html": "", "pdf": ""}
-        entry = manifest["reports"].get(key)
-        out = {"failed": False, "notebook": "", "html": "", "pdf": ""}
-        if entry and (run_dir / entry["html"]).is_file():
-            out["html"] = entry["html"]
-            if entry.get("pdf") and (run_dir / entry["pdf"]).is_file():
-                out["pdf"] = entry["pdf"]
-        return out
-
-    def unit_rows(units: pd.DataFrame) -> list[dict]:
-        units = units.sort_values(["margin_bottom", "rank_province", "code"], ascending=[True, False, True], kind="stable")
-        rows = []
-        for u in units.to_dict("records"):
-            rows.append({
-                "code": u["code"], "name": _name(u, lang), "city": _city(u, lang), "category": cats.get(u["category"], u["category"]),
-                "rank_category": f"{u['rank_category']}/{u['n_category']}", "rank_province": f"{u['rank_province']}/{n_province}",
-                "total": pub(u["total"]), "grade": grades.get(u["grade"], u["grade"]),
-                "margin": ("+" if u["margin_bottom"] > 0 else "") + pub(u["margin_bottom"]),
-                "risk": u["risk"], "risk_label": risk_label(u["risk"], lang), "badge": RISK_CLASS.get(u["risk"], "red"),
-                "links": links(str(u["code"])),
-            })
-        return rows
-
-    def city_summary(city: str) -> dict:
-        row = all_cities[all_cities["city"] == city].iloc[0]
-        last = all_cities[all_cities["last"]]
-        last_score = float(last["score"].iloc[0]) if len(last) else float(all_cities["score"].min())
-        margin = float(row["score"]) - last_score
-        if bool(row["last"]):
-            last_text = t["tied_last"] if len(last) > 1 else t["is_last"].format(n=n_cities)
-        else:
-            last_names = "、".join(_city(r, lang) for r in last.to_dict("records")) if lang == "zh" else \
-                ", ".join(_city(r, lang) for r in last.to_dict("records"))
-            last_text = t["above_last"].format(margin=pub(margin), last=last_names)
-        slug_ = city_slug(city, str(row["city_en"]))
-        return {"name": _city(row, lang), "rank": f"{row['rank']}/{n_cities}", "rank_text": t["city_rank"].format(rank=row["rank"], n=n_cities),
-                "score": pub(row["score"]), "last": bool(row["last"]), "last_text": last_text,
-                "overview": links(f"city_{slug_}") if f"city_{slug_}" in {j.key for j in plan.jobs} else None,
-                "simulation": links(f"simulation_{slug_}") if f"simulation_{slug_}" in {j.key for j in plan.jobs} else None}
-
-    def counts(units: pd.DataFrame) -> str:
-        c = units["risk"].value_counts()
-        return t["risk_counts"].format(flagged=int(c.get("flagged", 0)), close=int(c.get("close", 0)), safe=int(c.get("safe", 0)))
-
-    groups = []
-    if plan.scope == "all":
-        title = t["title_all"].format(year=plan.year)
-        for c in all_cities.to_dict("records"):
-            units = plan.units[plan.units["city"] == c["city"]]
-            if units.empty:
-                continue
-            summary = city_summary(c["city"])
-            groups.append({"summary": summary, "counts": counts(units), "rows": unit_rows(units),
-                           "title": t["city_units_title"].format(city=summary["name"], rank=c["rank"], n=n_cities,
-                                                                 score=summary["score"], last=summary["last_text"])})
-        headline = None
-    else:
-        headline = city_summary(plan.scope)
-        title = t["title_city"].format(city=headline["name"], year=plan.year)
-        groups.append({"summary": None, "counts": counts(plan.units), "rows": unit_rows(plan.units), "title": t["units_title"]})
-
-    # the category leagues of the city's units (a city run only)
-    leagues = []
-    if plan.scope != "all":
-        mine = set(plan.units["code"])
-        k = fw.warning_talk.per_category
-        for cat in fw.categories:
-            league = province[province["category"] == cat.id].sort_values(["rank_category", "code"], kind="stable")
-            if not league["code"].isin(mine).any():
-                continue
-            rows = []
-            for u in league.to_dict("records"):
-                rows.append({"rank": f"{u['rank_category']}/{u['n_category']}", "name": _name(u, lang), "city": _city(u, lang),
-                             "total": pub(u["total"]), "margin": ("+" if u["margin_bottom"] > 0 else "") + pub(u["margin_bottom"]),
-                             "mine": u["code"] in mine, "flagged": bool(u["warning_talk"]),
-                             "risk_label": risk_label(u["risk"], lang), "badge": RISK_CLASS.get(u["risk"], "red"), "line": False})
-            first_flagged = next((j for j, r in enumerate(rows) if r["flagged"]), None)
-            if first_flagged is not None:
-                rows[first_flagged]["line"] = True
-            places = [t["place"].format(rank=u["rank_category"]) for u in league.to_dict("records") if u["code"] in mine]
-            sep = "、" if lang == "zh" else ", "
-            leagues.append({"title": t["league_summary"].format(category=fw.label(cat, lang), n=len(league), mine=sep.join(places)),
-                            "rows": rows, "quota": k})
-
-    city_league = [{"rank": f"{c['rank']}/{n_cities}", "name": _city(c, lang), "n_units": int(c["n_units"]), "score": pub(c["score"]),
-                    "last": bool(c["last"]), "mine": plan.scope == c["city"]} for c in all_cities.to_dict("records")]
-
-    failed = [{"key": r.key, "title": r.title, "notebook": r.executed or "", "error": r.error}
-              for r in results.values() if r.status == "failed"]
-
-    root = project_root()
-    rule = fw.warning_talk.close
-    provenance = [  # (label, value, is a file name, hash or version: shown as code)
-        (t["year"], str(plan.year), False),
-        (t["scope"], t["province"] if plan.scope == "all" else (headline["name"] if headline else plan.scope), False),
-        (t["framework"], relative(info["framework"], root), True),
-        (t["register"], relative(info["register"], root), True),
-        (t["values"], relative(info["values"], root), True),
-        (t["ytd"], relative(info.get("ytd"), root) or t["none"], bool(relative(info.get("ytd"), root))),
-        (t["lang"], t["lang_name"], False),
-        (t["charts"], t["charts_embed"] if info["standalone"] else t["charts_shared"], False),
-        (t["seed"], str(info["seed"]), True),
-        (t["input_hash"], str(info["input_hash"]), True),
-        (t["time"], str(info["time"]), True),
-        (t["version"], __version__, True),
-        (t["kernel"], relative(kernel_argv()[0], root), True),
-    ]
-    other = "en" if lang != "en" else "zh"
-    other_dir = run_dir.parent / (plan.run_name.removesuffix("_en") + ("_en" if other == "en" else ""))
-    other_link = f"../{other_dir.name}/index.html" if (other_dir / "index.html").is_file() else ""
-
-    return _environment().get_template(TEMPLATE).render(
-        t=t, lang="en" if lang == "en" else "zh-CN", title=title, css=_css(), headline=headline, groups=groups,
-        show_city=plan.scope == "all", leagues=leagues, city_league=city_league, failed=failed,
-        rule_text=t["rule"].format(k=fw.warning_talk.per_category, points=format_published(rule.points, p) if rule.points % 1 else int(rule.points),
-                                   ranks=rule.ranks),
-        counts_text=t["counts"].format(ok=info["n_ok"], skipped=info["n_skipped"], failed=info["n_failed"], seconds=info["seconds"]),
-        provenance=provenance, other_link=other_link, whatif_link="whatif.html" if (run_dir / "whatif.html").is_file() else "",
-        audit=links(AUDIT_KEY) if AUDIT_KEY in {j.key for j in plan.jobs} else None,
-        audit_workbook=AUDIT_WORKBOOK if (run_dir / AUDIT_WORKBOOK).is_file() else "",
-    )
+    For a province run the city pages of :func:`index_pages` are written here, each
+    atomically, into ``run_dir`` (and city pages of an earlier run that this run no
+    longer has are removed), before the caller writes ``index.html``.
+    """
+    pages = index_pages(plan, fw, lang, results, run_dir, manifest, info)
+    extra = [(Path(run_dir) / name, text_writer(text)) for name, text in pages.items() if name != "index.html"]
+    if extra:
+        write_files(extra)
+    for old in Path(run_dir).glob(f"{CITY_PAGE_PREFIX}*.html"):
+        if old.name not in pages:
+            old.unlink()
+    return pages["index.html"]
