@@ -35,8 +35,12 @@ published totals, and every city tied for last place counted as last (so the
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -57,6 +61,16 @@ DEFAULT_CHUNK = 16384
 MEMBER_BLOCK = 512
 #: Memory the noise pool may take when its size is not given (one member per draw up to this).
 POOL_BYTES = 64 * 2**20
+#: Working memory of all workers together when ``memory`` is not given (the pool and the tallies come on top).
+DEFAULT_MEMORY = 384 * 2**20
+#: Target size of a sub-batch's arrays (draws scored and ranked together inside a chunk).
+SUB_BYTES = 8 * 2**20
+#: Unit-sized (8 n bytes) arrays a draw of a sub-batch needs, besides its gathered attainments.
+SUB_ARRAYS = 28
+#: Ranks are counted with a histogram when its bins, over all groups and the province, are at most this many per unit.
+HIST_BINS_PER_UNIT = 16
+#: Member-sized (8 n m bytes) arrays one noise-pool member needs while it is built, besides its attainments.
+POOL_BUILD_ARRAYS = 4
 
 
 @dataclass(frozen=True)
@@ -151,27 +165,52 @@ def _block(model: Model, seed: int, b: int, noise_pool: int) -> _Block:
     return _Block(dim_w, ind_w, pool, norm, agg)
 
 
-def noisy_members(model: Model, seed: int, first: int, stop: int) -> np.ndarray:
+def _noise_pieces(model: Model, seed: int, first: int, stop: int, piece: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(member, ε)`` for members ``first..stop-1``: ε ``(k, n, m)`` float32 normals, ``k <= piece``.
+
+    Member block ``b`` has the stream ``SeedSequence(seed, spawn_key=(2**31, b))``;
+    it is read from its start up to the last member needed, ``piece`` members
+    at a time (successive calls continue a stream exactly, so a member's noise
+    does not depend on ``piece``; members before ``first`` are drawn and dropped).
+    """
+    shape = model.values.shape
+    for blk in range(first // MEMBER_BLOCK, (stop - 1) // MEMBER_BLOCK + 1):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(2**31, blk))))
+        at, end = blk * MEMBER_BLOCK, min(stop, (blk + 1) * MEMBER_BLOCK)
+        while at < end:
+            k = min(piece, (first if at < first else end) - at)
+            # single precision is ample for a relative error of a few per cent, and twice as fast
+            eps = rng.standard_normal((k, *shape), dtype=np.float32)
+            if at >= first:
+                yield at, eps
+            at += k
+
+
+def _apply_noise(model: Model, eps: np.ndarray) -> np.ndarray:
+    """``x (1 + σ ε)`` clipped to the indicators' valid ranges, float64 ``(k, n, m)``."""
+    lo = np.array([i.valid_range[0] for i in model.framework.indicators])
+    hi = np.array([i.valid_range[1] for i in model.framework.indicators])
+    out = np.multiply(model.scenario.uncertainty.noise, eps, dtype=np.float64)  # in place: the same arithmetic, one array
+    out += 1.0
+    out *= model.values
+    return np.clip(out, lo, hi, out=out)
+
+
+def noisy_members(model: Model, seed: int, first: int, stop: int, piece: int = MEMBER_BLOCK) -> np.ndarray:
     """Noise-pool members ``first..stop-1``: ``(k, n, m)`` copies x (1 + σ ε), clipped to the valid ranges.
 
     Member k's noise comes from the stream of its member block
     (``SeedSequence(seed, spawn_key=(2**31, k // MEMBER_BLOCK))``), so a member is
-    the same whatever the pool size or the order in which members are built.
-    Without noise in the scenario there is one member: the data themselves.
+    the same whatever the pool size, the order in which members are built or
+    the ``piece`` size in which normals are drawn (which bounds the temporary
+    memory to ``piece`` members). Without noise in the scenario there is one
+    member: the data themselves.
     """
-    unc = model.scenario.uncertainty
-    if not unc.has_noise:
+    if not model.scenario.uncertainty.has_noise:
         return model.values[None]
-    lo = np.array([i.valid_range[0] for i in model.framework.indicators])
-    hi = np.array([i.valid_range[1] for i in model.framework.indicators])
     out = np.empty((stop - first, *model.values.shape))
-    for blk in range(first // MEMBER_BLOCK, (stop - 1) // MEMBER_BLOCK + 1):
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(2**31, blk))))
-        # single precision is ample for a relative error of a few per cent, and twice as fast
-        eps = rng.standard_normal((MEMBER_BLOCK, *model.values.shape), dtype=np.float32)
-        a, b = max(first, blk * MEMBER_BLOCK), min(stop, (blk + 1) * MEMBER_BLOCK)
-        part = eps[a - blk * MEMBER_BLOCK : b - blk * MEMBER_BLOCK]
-        out[a - first : b - first] = np.clip(model.values * (1.0 + unc.noise * part), lo, hi)
+    for a, eps in _noise_pieces(model, seed, first, stop, piece):
+        out[a - first : a - first + len(eps)] = _apply_noise(model, eps)
     return out
 
 
@@ -215,12 +254,14 @@ def dimension_pool(model: Model, att: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_pool(model: Model, seed: int, size: int, workers: int = 1) -> np.ndarray:
-    """The pool the draws pick from, built :data:`MEMBER_BLOCK` members at a time (bounded memory).
+def build_pool(model: Model, seed: int, size: int, workers: int = 1, piece: int = MEMBER_BLOCK) -> np.ndarray:
+    """The pool the draws pick from, built ``piece`` members at a time (bounded memory).
 
     Indicator attainments ``(n_norm, K, n, m)`` when indicator weights vary per
     draw, else dimension attainments ``(n_norm, n_agg, K, n, D)``. Member blocks
-    are independent, so ``workers`` threads share them; the pool is the same.
+    (:data:`MEMBER_BLOCK` members, one random stream each) are independent, so
+    ``workers`` threads share them; the pool is the same whatever ``workers``
+    and ``piece`` (see :func:`noisy_members`).
     """
     unc = model.scenario.uncertainty
     per_draw_weights = unc.indicator_weights is not None
@@ -229,21 +270,32 @@ def build_pool(model: Model, seed: int, size: int, workers: int = 1) -> np.ndarr
         len(unc.normalisations), len(unc.aggregations), size, n, len(model.framework.dimensions))
     pool = np.empty(last)
 
-    def fill(first: int) -> None:
-        stop = min(size, first + MEMBER_BLOCK)
-        att = attainment_pool(model, noisy_members(model, seed, first, stop))
+    def put(first: int, noisy: np.ndarray) -> None:
+        att = attainment_pool(model, noisy)
+        stop = first + len(noisy)
         if per_draw_weights:
             pool[:, first:stop] = att
         else:
             pool[:, :, first:stop] = dimension_pool(model, att)
 
-    starts = range(0, size, MEMBER_BLOCK)
-    if workers > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as ex:
-            list(ex.map(fill, starts))
-    else:
-        for first in starts:
-            fill(first)
+    if not unc.has_noise:
+        put(0, model.values[None])
+        return pool
+    pieces = (item for first in range(0, size, MEMBER_BLOCK)
+              for item in _noise_pieces(model, seed, first, min(size, first + MEMBER_BLOCK), piece))
+    if workers == 1:
+        for a, eps in pieces:
+            put(a, _apply_noise(model, eps))
+        return pool
+    # the streams are read here, one piece ahead, while the workers turn pieces into attainments
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        running: deque = deque()
+        for a, eps in pieces:
+            running.append(ex.submit(lambda a, eps: put(a, _apply_noise(model, eps)), a, eps))
+            if len(running) >= workers:
+                running.popleft().result()
+        for f in running:
+            f.result()
     return pool
 
 
@@ -255,18 +307,66 @@ def build_pool(model: Model, seed: int, size: int, workers: int = 1) -> np.ndarr
 def competition_ranks(steps: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row (one draw): province and group competition ranks and the bottom-count of each unit.
 
-    ``steps`` (c, n) published totals as integers, ``groups`` (n,) group index.
+    ``steps`` (c, n) published totals as integers, ``groups`` (n,) group index 0..G-1.
     Returns ``(rank_province, rank_group, lower_in_group)``, each (c, n) int32:
     ranks are ``1 + #{k: s_k > s_i}`` (over the province, over the unit's group)
     and ``lower_in_group = #{k in group: s_k < s_i}``, as
     :func:`zhenxing.scoring.competition_rank` and
-    :func:`~zhenxing.scoring.bottom_flags` count them. One sort per row: a
-    unit's rank is the position where its run of equal scores starts, and the
-    units of its group before that start (or after that run) are counted by a
-    running count per group.
+    :func:`~zhenxing.scoring.bottom_flags` count them.
+
+    Two exact methods, the cheaper one for the rows' range of values
+    ``R = max - min + 2`` steps: counting (:func:`_ranks_by_counting`, O(n + G R)
+    per row) when ``(G + 1) R <= HIST_BINS_PER_UNIT · n``, which holds for
+    thousands of units scored to 0.01 points, else one sort per row
+    (:func:`_ranks_by_sorting`, O(n log n)). Both give the same integers.
+    """
+    steps = np.asarray(steps, dtype=np.int64)
+    groups = np.asarray(groups)
+    n_groups = int(groups.max()) + 1 if groups.size else 1
+    span = int(steps.max()) - int(steps.min()) + 2 if steps.size else 2
+    if (n_groups + 1) * span <= HIST_BINS_PER_UNIT * steps.shape[1]:
+        return _ranks_by_counting(steps, groups, n_groups)
+    return _ranks_by_sorting(steps, groups)
+
+
+def _ranks_by_counting(steps: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`competition_ranks` by counting: one histogram of (row, group, value) and its running sum.
+
+    With ``v = s - min + 1`` (1..R-1; bin 0 stays empty) and ``H[r, g, v]`` the
+    units of group g at value v in row r, ``C = cumsum_v H``: ``#{k in g: s_k <= s_i}
+    = C[r, g, v_i]``, ``lower_i = C[r, g, v_i - 1]``, ``rank_group = 1 + |g| - C[r, g, v_i]``
+    and ``rank_province = 1 + n - Σ_g C[r, g, v_i]``.
     """
     c, n = steps.shape
-    order = np.argsort(-steps, axis=1, kind="stable")
+    sizes = np.bincount(groups, minlength=n_groups)
+    low = int(steps.min())
+    span = int(steps.max()) - low + 2
+    v = steps - (low - 1)
+    key = v + (groups * span)[None, :]
+    key += (np.arange(c, dtype=np.int64) * (n_groups * span))[:, None]
+    cum = np.bincount(key.ravel(), minlength=c * n_groups * span).reshape(c, n_groups, span)
+    np.cumsum(cum, axis=2, out=cum)
+    flat = cum.reshape(-1)
+    at_or_below = flat[key]
+    key -= 1
+    lower = flat[key].astype(np.int32)
+    rank_group = (1 + sizes[groups][None, :] - at_or_below).astype(np.int32)
+    province = cum.sum(axis=1).reshape(-1)  # (c, R): units at or below each value
+    v += (np.arange(c, dtype=np.int64) * span)[:, None]
+    rank_prov = (1 + n - province[v]).astype(np.int32)
+    return rank_prov, rank_group, lower
+
+
+def _ranks_by_sorting(steps: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`competition_ranks` by one sort per row.
+
+    A unit's rank is the position where its run of equal scores starts, and the
+    units of its group before that start (or after that run) are counted by a
+    running count per group. The order within a run of ties does not matter,
+    so the sort need not be stable.
+    """
+    c, n = steps.shape
+    order = np.argsort(-steps, axis=1)
     sorted_s = np.take_along_axis(steps, order, axis=1)
     pos = np.broadcast_to(np.arange(n), (c, n))
     new_run = np.ones((c, n), dtype=bool)
@@ -304,32 +404,23 @@ class _Tally:
     rank_change: np.ndarray  # (n,) sum of (simulated - nominal) category rank, integers
     score_sum: np.ndarray  # (n,) sum of published totals in integer steps, exact in any order
 
-    def add(self, other: _Tally) -> None:
+    def add(self, other: _Tally, province: bool = True) -> None:
         self.rank_category += other.rank_category
-        self.rank_province += other.rank_province
+        if province:
+            self.rank_province += other.rank_province
         self.bottom += other.bottom
         self.city_last += other.city_last
         self.rank_change += other.rank_change
         self.score_sum += other.score_sum
 
 
-def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noise_pool: int) -> _Tally:
+def _published_totals(model: Model, pool: np.ndarray, wn: np.ndarray, pool_i: np.ndarray, norm_i: np.ndarray,
+                      agg_i: np.ndarray, ind_w: np.ndarray | None) -> np.ndarray:
+    """Totals of a few draws as published, (b, n) int64 steps: ``max(0, scale · agg(dims, wn) + offset)``."""
     fw = model.framework
     sc = model.scenario
     n = model.n_units
-    blocks = range(start // BLOCK, (stop - 1) // BLOCK + 1)
-    parts = [_block(model, seed, b, noise_pool) for b in blocks]
-    lo = start - blocks[0] * BLOCK
-    sl = slice(lo, lo + (stop - start))
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(p, name) for p in parts])[sl]
-
-    dim_w, pool_i, norm_i, agg_i = cat("dim_w"), cat("pool"), cat("norm"), cat("agg")
-    ind_w = cat("ind_w") if sc.uncertainty.indicator_weights is not None else None
-    c = stop - start
-    wn = dim_w / dim_w.sum(axis=1, keepdims=True)
-    totals = np.empty((c, n))
+    totals = np.empty((len(wn), n))
     for g, method in enumerate(sc.uncertainty.aggregations):
         rows = np.flatnonzero(agg_i == g)
         if not len(rows):
@@ -346,29 +437,124 @@ def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noi
                 w = ind_w[rows][:, cols]
                 dims[:, :, d] = aggregate(method, att[:, :, cols], w / w.sum(axis=1, keepdims=True))
         totals[rows] = fw.scale * aggregate(method, dims, wn[rows])
-    totals = np.maximum(0.0, totals + model.offset)
-    steps = to_steps(totals, fw.publication.decimals)  # decided as published
+    totals += model.offset
+    np.maximum(totals, 0.0, out=totals)
+    return to_steps(totals, fw.publication.decimals)  # decided as published
 
-    # one sort per draw gives the province ranks and, by running counts, the category ranks and bottom counts
-    rank_prov, rank_cat, lower = competition_ranks(steps, model.category_index)
+
+def _city_last(steps: np.ndarray, city_index: np.ndarray, n_cities: int) -> np.ndarray:
+    """Per city, the draws (rows of ``steps``) in which its published mean is the lowest (ties all count).
+
+    The means are those of :func:`~zhenxing.precision.mean_steps` (sum ``S`` of
+    ``k`` units, ``sign(S) · floor((2|S| + k) / 2k)``), the sums taken per city
+    with one ``reduceat`` over the units ordered by city.
+    """
+    order = np.argsort(city_index, kind="stable")
+    k = np.bincount(city_index, minlength=n_cities)
+    sums = np.add.reduceat(steps[:, order], np.r_[0, np.cumsum(k)[:-1]], axis=1)
+    means = np.sign(sums) * ((2 * np.abs(sums) + k) // (2 * k))
+    return (means == means.min(axis=1, keepdims=True)).sum(axis=0).astype(np.int64)
+
+
+def sub_batch_draws(n_units: int, n_dims: int, n_indicators: int, per_draw_indicator_weights: bool) -> int:
+    """Draws scored and ranked together inside a chunk: ``max(1, SUB_BYTES // bytes_per_draw)``.
+
+    ``bytes_per_draw = 8 n (SUB_ARRAYS + D)`` (``+ m`` when indicator weights vary
+    per draw): the gathered dimension (and indicator) attainments, totals,
+    steps, ranks and the counting histogram (at most ``HIST_BINS_PER_UNIT`` bins
+    per unit) of one draw. Small enough to stay in cache, large enough that
+    numpy's per-call overhead is negligible.
+    """
+    per_draw = 8 * n_units * (SUB_ARRAYS + n_dims + (n_indicators if per_draw_indicator_weights else 0))
+    return max(1, SUB_BYTES // per_draw)
+
+
+def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noise_pool: int,
+           into: _Tally | None = None, lock: threading.Lock | None = None) -> _Tally:
+    """Draws ``start..stop-1`` counted into ``into`` (under ``lock``), or into a new tally that is returned.
+
+    The draws are scored and ranked :func:`sub_batch_draws` at a time; the
+    chunk keeps only each draw's two ranks (int32) and counts them once at the
+    end, so its memory is ``8 n²`` (the province rank counts) plus ``16 n`` per draw.
+    """
+    fw = model.framework
+    sc = model.scenario
+    n = model.n_units
+    blocks = range(start // BLOCK, (stop - 1) // BLOCK + 1)
+    parts = [_block(model, seed, b, noise_pool) for b in blocks]
+    lo = start - blocks[0] * BLOCK
+    sl = slice(lo, lo + (stop - start))
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])[sl]
+
+    dim_w, pool_i, norm_i, agg_i = cat("dim_w"), cat("pool"), cat("norm"), cat("agg")
+    ind_w = cat("ind_w") if sc.uncertainty.indicator_weights is not None else None
+    c = stop - start
+    wn = dim_w / dim_w.sum(axis=1, keepdims=True)
     k = fw.warning_talk.per_category
     max_g = int(np.bincount(model.category_index).max())
-    unit = np.arange(n, dtype=np.int64)[None, :]
-    rank_cat_counts = np.bincount((unit * max_g + rank_cat - 1).ravel(), minlength=n * max_g).reshape(n, max_g)
-    rank_prov_counts = np.bincount((unit * n + rank_prov - 1).ravel(), minlength=n * n).reshape(n, n)
-    bottom = (lower < k).sum(axis=0)  # fewer than k strictly lower: every unit tied at the line is flagged
-    change = (rank_cat - model.nominal_rank_category).sum(axis=0)
+    rank_prov = np.empty((c, n), dtype=np.int32)
+    rank_cat = np.empty((c, n), dtype=np.int32)
+    bottom = np.zeros(n, np.int64)
+    change = np.zeros(n, np.int64)
+    score_sum = np.zeros(n, np.int64)
+    city_last = np.zeros(len(model.cities), np.int64)
+    step = sub_batch_draws(n, len(fw.dimensions), len(fw.indicators), ind_w is not None)
+    for a in range(0, c, step):
+        b = min(c, a + step)
+        steps = _published_totals(model, pool, wn[a:b], pool_i[a:b], norm_i[a:b], agg_i[a:b],
+                                  None if ind_w is None else ind_w[a:b])
+        rank_prov[a:b], rank_cat[a:b], lower = competition_ranks(steps, model.category_index)
+        bottom += (lower < k).sum(axis=0)  # fewer than k strictly lower: every unit tied at the line is flagged
+        change += (rank_cat[a:b] - model.nominal_rank_category).sum(axis=0)
+        # integer sums do not depend on the order of addition, so chunking cannot change the mean
+        score_sum += steps.sum(axis=0)
+        city_last += _city_last(steps, model.city_index, len(model.cities))
 
-    city_steps = mean_steps(steps, model.city_index, len(model.cities))
-    city_last = (city_steps == city_steps.min(axis=1, keepdims=True)).sum(axis=0).astype(np.int64)
+    def counts(ranks: np.ndarray, width: int) -> np.ndarray:
+        """(n, width) counts of each unit's ranks 1..width over the chunk's draws."""
+        key = ranks.astype(np.int64)
+        key += np.arange(-1, n * width - 1, width, dtype=np.int64)[None, :]
+        return np.bincount(key.ravel(), minlength=n * width).reshape(n, width)
 
-    # integer sums do not depend on the order of addition, so chunking cannot change the mean
-    score_sum = steps.sum(axis=0)
-    return _Tally(rank_cat_counts, rank_prov_counts, bottom, city_last, change, score_sum)
+    category = counts(rank_cat, max_g)
+    if into is None:
+        return _Tally(category, counts(rank_prov, n), bottom, city_last, change, score_sum)
+    guard = lock or contextlib.nullcontext()
+    with guard:
+        into.add(_Tally(category, into.rank_province[:0], bottom, city_last, change, score_sum), province=False)
+    del category, rank_cat
+    province = counts(rank_prov, n)  # the chunk's largest array (8 n² bytes), counted last
+    with guard:
+        into.rank_province += province
+    return into
 
 
 # ---------------------------------------------------------------------------
 # the run
+# ---------------------------------------------------------------------------
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGT]?)(I?B)?\s*$", re.IGNORECASE)
+
+
+def parse_memory(text: str | int, where: str = "--memory") -> int:
+    """Bytes from ``"512M"``, ``"1G"``, ``"800MB"``, ``"1.5GiB"`` or plain bytes ``"536870912"``.
+
+    Suffixes K, M, G, T (optionally followed by ``B`` or ``iB``, any case) are
+    binary: ``1M = 2**20`` bytes, ``1G = 2**30``. Anything else, or less than one
+    byte, raises an :class:`InputError` naming ``where``.
+    """
+    m = _MEMORY.match(str(text))
+    value = 0.0
+    if m and not (m.group(3) and m.group(3).upper() == "IB" and not m.group(2)):  # "512iB" is no size
+        value = float(m.group(1)) * 1024 ** (" KMGT".index(m.group(2).upper() or " "))
+    if value < 1:
+        raise InputError([Problem(where, f"expected a memory size such as 512M, 1G, 800MB or a number of bytes, got {text!r}")],
+                         "invalid options")
+    return int(value)
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -404,6 +590,47 @@ def rank_quantiles(counts: np.ndarray, q: float) -> np.ndarray:
     return (cum < need - 1e-9).sum(axis=1) + 1
 
 
+def chunk_draws(n_units: int, max_group: int, n_dims: int, n_indicators: int, per_draw_indicator_weights: bool,
+                memory: int, workers: int, upper: int = DEFAULT_CHUNK) -> int:
+    """Draws per chunk so that ``workers`` chunks in progress fit in ``memory`` bytes; 0 if not even one draw fits.
+
+    Each worker holds one chunk: ``fixed = 8 n² + 8 n max_group`` (the chunk's
+    rank counts, province then category) ``+ sub-batch`` (at most
+    ``max(SUB_BYTES, one draw's 8 n (SUB_ARRAYS + D [+ m]))``, see
+    :func:`sub_batch_draws`) ``+ 2 · BLOCK · 8 (D + m + 4)`` (the random inputs of
+    two blocks), plus per draw ``16 n`` (its two int32 ranks and the int64
+    counting key) ``+ 8 (D + m + 4)``. Then::
+
+        chunk = min(upper, floor((memory / workers - fixed) / per_draw))
+
+    Results do not depend on the chunk size.
+    """
+    fixed, per_draw = chunk_bytes(n_units, max_group, n_dims, n_indicators, per_draw_indicator_weights)
+    return int(max(0, min(upper, (memory // workers - fixed) // per_draw)))
+
+
+def chunk_bytes(n_units: int, max_group: int, n_dims: int, n_indicators: int,
+                per_draw_indicator_weights: bool) -> tuple[int, int]:
+    """``(fixed, per_draw)`` bytes of one worker's chunk, as in :func:`chunk_draws`."""
+    n, D, m = n_units, n_dims, n_indicators
+    inputs = 8 * (D + m + 4)
+    one_draw = 8 * n * (SUB_ARRAYS + D + (m if per_draw_indicator_weights else 0))
+    fixed = 8 * n * n + 8 * n * max_group + max(SUB_BYTES, one_draw) + 2 * BLOCK * inputs
+    return fixed, 16 * n + inputs
+
+
+def pool_piece(model: Model, memory: int, workers: int) -> int:
+    """Noise-pool members built at a time: ``memory / (workers + 1)`` (a piece per worker and the next being
+    drawn) over the bytes one member takes
+    while it is built (ε in float32, the noisy copy and the attainments in float64, and their temporaries:
+    ``8 n (m (POOL_BUILD_ARRAYS + n_norm) + D n_norm n_agg)``), between 1 and :data:`MEMBER_BLOCK`."""
+    unc = model.scenario.uncertainty
+    n, m = model.values.shape
+    n_norm, n_agg = len(unc.normalisations), len(unc.aggregations)
+    per_member = 8 * n * (m * (POOL_BUILD_ARRAYS + n_norm) + len(model.framework.dimensions) * n_norm * n_agg)
+    return int(min(MEMBER_BLOCK, max(1, memory // (workers + 1) // per_member)))
+
+
 def simulate(
     dataset: Dataset,
     year: int,
@@ -414,11 +641,17 @@ def simulate(
     workers: int | None = None,
     noise_pool: int | None = None,
     progress: Callable[[int], None] | None = None,
+    memory: int | None = None,
 ) -> SimulationResult:
     """Run ``n_draws`` draws of ``scenario`` for ``year`` (see the module docstring).
 
     ``workers`` threads share the chunks (numpy releases the GIL in the heavy
     steps); ``progress`` is called with the number of draws finished by each chunk.
+    ``memory`` (bytes, default :data:`DEFAULT_MEMORY`) bounds the working arrays of
+    all workers together: the chunk size is :func:`chunk_draws` (at most
+    ``chunk_size``) and the noise pool is built :func:`pool_piece` members at a
+    time. The noise pool (at most :data:`POOL_BYTES` unless ``noise_pool`` is
+    given) and the rank counts (``8 n (n + max category size)`` bytes) come on top.
     """
     problems = []
     if n_draws < 1:
@@ -427,20 +660,34 @@ def simulate(
         problems.append(Problem("chunk_size", f"expected a positive chunk size, got {chunk_size}"))
     if noise_pool is not None and noise_pool < 1:
         problems.append(Problem("noise_pool", f"expected a positive pool size, got {noise_pool}"))
+    if memory is not None and memory < 1:
+        problems.append(Problem("--memory", f"expected a positive number of bytes, got {memory}"))
     if problems:
         raise InputError(problems, "invalid simulation settings")
+    memory = DEFAULT_MEMORY if memory is None else int(memory)
     model = build_model(dataset, year, scenario)
-    K = pool_size(model, n_draws, noise_pool)
-    pool = build_pool(model, seed, K, workers=max(1, workers or (os.cpu_count() or 1)))
-    bounds = [(s, min(s + chunk_size, n_draws)) for s in range(0, n_draws, chunk_size)]
-    workers = max(1, min(workers or (os.cpu_count() or 1), len(bounds)))
+    fw = model.framework
     n = model.n_units
     max_g = int(np.bincount(model.category_index).max())
+    asked = max(1, workers or (os.cpu_count() or 1))
+    per_draw_weights = scenario.uncertainty.indicator_weights is not None
+    chunk = chunk_draws(n, max_g, len(fw.dimensions), len(fw.indicators), per_draw_weights, memory, asked, chunk_size)
+    if chunk < 1:
+        need = asked * sum(chunk_bytes(n, max_g, len(fw.dimensions), len(fw.indicators), per_draw_weights))
+        raise InputError([Problem("--memory", f"{memory / 2**20:.0f} MiB cannot hold one draw of {n} units on {asked} "
+                                  f"worker(s); expected at least {need / 2**20:.0f} MiB (e.g. --memory {-(-need // 2**20)}M), "
+                                  "or fewer --workers")], "invalid simulation settings")
+    K = pool_size(model, n_draws, noise_pool)
+    pool = build_pool(model, seed, K, workers=asked, piece=pool_piece(model, memory, asked))
+    bounds = [(s, min(s + chunk, n_draws)) for s in range(0, n_draws, chunk)]
+    workers = max(1, min(asked, len(bounds)))
     tally = _Tally(np.zeros((n, max_g), np.int64), np.zeros((n, n), np.int64), np.zeros(n, np.int64),
                    np.zeros(len(model.cities), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+    lock = threading.Lock()
 
-    def work(b: tuple[int, int]) -> _Tally:
-        return _chunk(model, pool, seed, b[0], b[1], K)
+    def work(b: tuple[int, int]) -> int:
+        _chunk(model, pool, seed, b[0], b[1], K, into=tally, lock=lock)
+        return b[1] - b[0]
 
     if workers == 1:
         results = map(work, bounds)
@@ -448,14 +695,12 @@ def simulate(
         executor = ThreadPoolExecutor(max_workers=workers)
         results = executor.map(work, bounds)
     try:
-        for (s, e), part in zip(bounds, results):
-            tally.add(part)
+        for done in results:
             if progress is not None:
-                progress(e - s)
+                progress(done)
     finally:
         if workers > 1:
             executor.shutdown(wait=True, cancel_futures=True)
-
     return _summarise(model, tally, year, n_draws, seed, K)
 
 
@@ -609,8 +854,6 @@ def reference_simulate(
     other_years = dataset.values[dataset.values["year"] != year]
     ids = fw.indicator_ids
     adj = dataset.values[(dataset.values["year"] == year) & ~dataset.values["indicator"].isin(ids)]
-    k = fw.warning_talk.per_category
-    sizes = np.bincount(model.category_index)
     for draw in range(n_draws):
         b = _block(model, seed, draw // BLOCK, K)
         r = draw % BLOCK

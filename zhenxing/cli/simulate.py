@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="threads (default: the number of CPUs), or with --scheduler dask the Dask worker "
                    "processes; results do not depend on it")
     p.add_argument("--chunk", type=int, default=16384, help="draws per chunk: bounds the memory; results do not depend on it")
+    p.add_argument("--memory", help="working memory of the Monte Carlo workers together, e.g. 512M, 1G, 800MB or bytes "
+                   "(binary: 1M = 2^20 bytes; default 384M); sets the chunk size (at most --chunk); results do not depend on it")
     p.add_argument("--spread", type=float, default=0.2, help="±share each dimension weight may move for the exact rank bounds (default: 0.2)")
     p.add_argument("--city", help="city of interest (default: home_city of the run file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -42,7 +44,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from ..montecarlo import simulate
+    from ..montecarlo import parse_memory, simulate
     from ..robustness import rank_bounds_table
     from ..scenarios import DEFAULT_SCENARIO_DIR, compare, load_scenario, load_scenarios
 
@@ -53,6 +55,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         problems.append(Problem("--draws", f"expected at least 1 draw, found {args.draws}"))
     if args.chunk < 1:
         problems.append(Problem("--chunk", f"expected a positive chunk size, found {args.chunk}"))
+    memory = None
+    if args.memory is not None:
+        try:
+            memory = parse_memory(args.memory)
+        except InputError as exc:
+            problems += exc.problems
     if args.workers is not None and args.workers < 1:
         problems.append(Problem("--workers", f"expected at least 1 worker, found {args.workers}"))
     if not 0 < args.spread < 1:
@@ -86,7 +94,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                     progress=bar.update)
             else:
                 sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers,
-                               progress=bar.update)
+                               progress=bar.update, memory=memory)
     # exact bounds need a score linear in the weights (weighted arithmetic aggregation)
     linear = mc_scenario.options.aggregation == "arithmetic"
     bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options) if linear else None
