@@ -4,7 +4,7 @@
 
 * ``processes`` (the default): the local pool, needs nothing else;
 * ``dask``: a :class:`distributed.LocalCluster` of worker processes on this
-  machine, on the loopback address only (``127.0.0.1``, no dashboard);
+  machine, on the loopback address only (``127.0.0.1``, any free ports);
 * the address of a running Dask scheduler, ``tcp://host:8786`` (also
   ``tls://``, ``ws://``, ``wss://``, ``ucx://``; a bare ``host:port`` means ``tcp://``).
 
@@ -71,7 +71,7 @@ def dask_client(spec: str, n_workers: int | None = None, threads_per_worker: int
 
     ``dask`` starts a :class:`distributed.LocalCluster` of ``n_workers``
     worker processes (default: the number of CPUs), ``threads_per_worker``
-    threads each, on ``127.0.0.1`` without a dashboard; a task whose worker
+    threads each, on ``127.0.0.1`` (its HTTP endpoints on a free port of the loopback address); a task whose worker
     dies is retried on another :data:`WORKER_DEATHS_RETRIED` times, then fails
     with ``KilledWorker``. An address connects to that scheduler, waiting at
     most ``timeout`` seconds; a scheduler that does not answer is an
@@ -83,7 +83,7 @@ def dask_client(spec: str, n_workers: int | None = None, threads_per_worker: int
     if spec == DASK:
         with dask.config.set({"distributed.scheduler.allowed-failures": WORKER_DEATHS_RETRIED}):
             cluster = LocalCluster(n_workers=max(1, n_workers or os.cpu_count() or 1), threads_per_worker=threads_per_worker,
-                                   processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                                   processes=True, host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
         try:
             client = Client(cluster)
             try:

@@ -54,6 +54,32 @@ How it runs
   only to the run folder and nothing is written into ``notebooks/``. Every
   output is written to a temporary file and renamed.
 
+On a Dask cluster
+-----------------
+With ``scheduler="dask"`` (a :class:`distributed.LocalCluster` of ``jobs``
+worker processes on this machine) or a scheduler's address
+(``tcp://host:8786``), each notebook is one Dask task running
+:func:`~.kernel.run_job` (kernel-start retries inside the task, no Dask
+retries); results come back as they finish into the same manifest, progress
+bar, failure lines and index. PDFs are printed here, after the notebooks
+(headless Chromium needs the HTML files on this machine).
+
+How the workers see the inputs: by path. The task carries the job (the
+notebook's path and its parameters, with absolute paths to the framework,
+register, values and year-to-date files) and the worker writes the executed
+notebook and the HTML into the run folder itself. So the workers need this
+machine's files at the same paths: a shared filesystem mounted at the same
+place (a LocalCluster has it trivially). Before any notebook runs, every
+worker is asked (:func:`~.kernel.worker_view`) whether it sees each input and
+a marker file written into the run folder, can write there, and runs the same
+zhenxing version; any worker that does not is named in an
+:class:`~zhenxing.errors.InputError`. The reports are those of the local pool
+byte for byte, except papermill's random id of the injected-parameters cell
+(which differs between any two runs). A worker process that dies mid-report
+(the kernel's parent) is replaced by its nanny; the scheduler moves the task
+to another worker (``distributed.scheduler.allowed-failures`` times, 2 for the
+LocalCluster) and then the report fails with "worker process died".
+
 Where things are
 ----------------
 This module runs a batch (:func:`run_reports`, the worker pool, the manifest);
@@ -281,6 +307,8 @@ def run_reports(
             # connect (or start the local cluster) before anything is written: an unreachable scheduler leaves no trace
             client = stack.enter_context(dask_client(spec, n_workers=n_jobs, timeout=connect_timeout, where=where))
         (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+        if client is not None and todo:
+            _check_workers(client, todo, run_dir, where)  # before anything is written into the folder
         if not standalone:
             ensure_shared_assets(run_dir, lang)
         # the what-if page (whatif.html, re-scores in the browser): cheap, rewritten only when its content changed
@@ -293,8 +321,6 @@ def run_reports(
             from ..audit import audit_dataset, write_audit_workbook
 
             write_audit_workbook(audit_dataset(dataset), run_dir / AUDIT_WORKBOOK, lang)
-        if client is not None and todo:
-            _check_workers(client, todo, run_dir, where)
         by_key = {j.key: j for j in todo}
 
         def record(r: ReportResult) -> None:
