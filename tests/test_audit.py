@@ -529,22 +529,29 @@ def test_city_overview_audit_section(planted, fw):
     from zhenxing.report import city_overview
 
     data, where, _ = planted
-    r = audit_dataset(data, years=[2023])
+    r = audit_dataset(data)  # both years: the section shows the report year's flags and last year's
     city_of = data.register.set_index("code")["city"]
     city = city_of[where["wan_yuan"][0][1]] if where["wan_yuan"][0][0] == 2023 else city_of[where["copied"][0][1]]
     html = city_overview.audit_section_html(r, city, 2023, fw, "zh")
     mine = r.flags[r.flags["city"] == city]
-    assert f"全省共 {len(r.flags)} 条标记" in html and f"其中本市 {len(mine)} 条" in html
+    n_2023 = int((r.flags["year"] == 2023).sum())
+    assert f"全省共 {n_2023} 条标记" in html and f"2022、2023 年涉及本市单位 {len(mine)} 条" in html
     assert html.count("<tr class=") == len(mine) > 0
+    # last year's flags are shown too (the reports compare with last year's values)
+    last = r.flags[(r.flags["year"] == 2022) & (r.flags["code"] != "")].iloc[0]
+    assert last["message_zh"] in city_overview.audit_section_html(r, last["city"], 2023, fw, "zh")
     first_error = mine[mine["severity"] == "error"]["message_zh"].iloc[0]
     assert first_error in html and html.index('class="zx-flagged"') < (html.index('class="zx-close"') if "zx-close" in html else len(html))
     en = city_overview.audit_section_html(r, city, 2023, fw, "en")
-    assert "flags in the province" in en and "报送部门" not in en
-    # a city without flags: one sentence, no table
+    city_en = data.register.loc[data.register["city"] == city, "city_en"].iloc[0]
+    assert "flags in the province" in en and "报送部门" not in en and city not in en and city_en in en
+    # a city without flags: one sentence, no table, the English city name in English
     quiet = r.flags.iloc[0:0]
     empty = type(r)(**{**r.__dict__, "flags": quiet})
     text = city_overview.audit_section_html(empty, city, 2023, fw, "zh")
     assert "未发现需核实的异常值" in text and "<table" not in text and "全省共 0 条标记" in text
+    text_en = city_overview.audit_section_html(empty, city, 2023, fw, "en")
+    assert city not in text_en and f"No value of {city_en}&#39;s units is flagged" in text_en
 
 
 def test_a_persistent_outlier_is_the_units_own_level_not_a_slip(clean):

@@ -43,21 +43,25 @@ def test_rules_table_counts_each_check_in_the_year_and_overall(audit):
     assert "5 个稳健标准差" in t.body[1].cells[1] and "65%" in t.body[4].cells[1] and "3.5" in t.body[3].cells[1]
 
 
-def test_flag_table_lists_the_years_value_flags_errors_first(audit, fw):
-    year_flags = audit.flags[(audit.flags["year"] == 2023) & (audit.flags["check"] != "coverage")]
+def test_flag_table_lists_the_years_and_last_years_flags_errors_first(audit, fw):
+    shown = audit.flags[audit.flags["year"].isin([2022, 2023]) & (audit.flags["check"] != "coverage")]
     (t,) = read_tables(data_audit.audit_flags_html(audit, 2023, fw, "zh", CITY))
-    assert len(t.body) == min(len(year_flags), data_audit.MAX_FLAGS_SHOWN)
-    n_errors = int((year_flags["severity"] == "error").sum())
+    assert t.caption == "2022、2023 年需向报送部门核实的数据"
+    assert len(t.body) == min(len(shown), data_audit.MAX_FLAGS_SHOWN)
+    assert sorted(int(r.cells[1]) for r in t.body) == sorted(shown["year"])
+    n_errors = int((shown["severity"] == "error").sum())
     assert n_errors >= 1  # the demo has two planted values that look like a slipped decimal point
     assert all("zx-flagged" in r.css for r in t.body[:n_errors]) and not any("zx-flagged" in r.css for r in t.body[n_errors:])
-    # each row names the reporting department of its indicator
+    # each row names the reporting department of its indicator, and the unit with its city
     depts = {d.name_zh for d in fw.departments}
     assert all(r.cells[3] in depts for r in t.body)
     # the home city's warnings come before the other cities' warnings
-    cities = [r.cells[1] for r in t.body[n_errors:]]
-    home = [c == CITY for c in cities]
-    assert home == sorted(home, reverse=True)
+    home = [r.cells[0].endswith(f"（{CITY}）") for r in t.body[n_errors:]]
+    assert home == sorted(home, reverse=True) and any(home)  # 枫岭县's 2022 mechanisation jump is the city's
     assert data_audit.audit_flags_html(audit, 2023, fw, "zh", CITY).count("<tr") == len(t.body) + 1
+    # a report on 2022 shows 2022 alone
+    (t22,) = read_tables(data_audit.audit_flags_html(audit, 2022, fw, "zh", CITY))
+    assert {r.cells[1] for r in t22.body} == {"2022"}
 
 
 def test_coverage_and_missing_by_department(audit, fw, ds):
@@ -159,3 +163,14 @@ def test_city_overview_coupling_table_lists_the_citys_units_least_coordinated_fi
     first = mine.iloc[0]
     weakest = min(pillars, key=lambda d: first[f"U_{d.id}"])
     assert t.body[0].cells[5] == f"{weakest.name_zh} {100 * first[f'U_{weakest.id}']:.1f}%"
+
+
+def test_a_report_on_a_past_year_uses_no_later_data(fw):
+    reg, vals = demo.generate_demo(fw, years=range(2019, 2024))
+    ds5 = Dataset(fw, reg, vals)
+    then = ds5.until(2021)
+    assert then.years == [2019, 2020, 2021] and ds5.years == [2019, 2020, 2021, 2022, 2023]
+    audit = audit_dataset(then)
+    assert audit.years == [2019, 2020, 2021] and (audit.flags["reference_year"].dropna() <= 2021).all()
+    (t,) = read_tables(figures.trend_html(then, fw, "zh"))
+    assert "2019—2021 年" in t.caption

@@ -125,7 +125,7 @@ class AuditResult:
             lines.append("coverage below the threshold:" if en else "覆盖率不足：")
             for r in low.itertuples():
                 who = ((r.indicator_en if en else r.indicator_zh) or ((r.name_en or r.name_zh) if en else r.name_zh))
-                lines.append(f"  {r.year} {who}: {r.message_en if en else r.message_zh}")
+                lines.append(f"  {r.year} {who}: {r.message_en}" if en else f"  {r.year} {who}：{r.message_zh}")
         elif not en:
             lines.append(f"覆盖率：所有指标和单位均不低于 {100 * self.options.coverage_min:.0f}%")
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,13 @@ class Dataset:
     intake: dict[str, str] = field(default_factory=dict)
     submitted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUBMITTED_COLUMNS))
     files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILES_COLUMNS))
+
+    def until(self, year: int) -> "Dataset":
+        """The data set as it stood in ``year``: the values (and their origins) of ``year`` and before only,
+        so that what is said about a past year never leans on later data."""
+        keep = self.values["year"] <= year
+        sub = self.submitted[self.submitted["year"] <= year] if len(self.submitted) else self.submitted
+        return replace(self, values=self.values[keep].reset_index(drop=True), submitted=sub.reset_index(drop=True))
 
     @property
     def years(self) -> list[int]:

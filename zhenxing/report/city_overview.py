@@ -209,33 +209,41 @@ def city_headline_html(record: Mapping[str, Any], lang: str = "zh", decimals: in
 
 def audit_section_html(audit: Any, city: str, year: int, fw: Framework, lang: str = "zh") -> str:
     """The audit section at the top of the city overview (template ``audit.html.j2``): a one-line
-    province count, then the home city's flags of ``year`` (unit, indicator, department, value, reason)
-    as a reader's table, likely errors first; a short sentence when the city has none.
+    province count for ``year``, then the home city's flags of ``year`` and of the year before (whose
+    values the reports compare with: unit, year, indicator, department, value, reason) as a reader's
+    table, likely errors first; a short sentence when the city has none.
 
-    ``audit``: a :class:`zhenxing.audit.AuditResult`; nothing is computed here."""
+    ``audit``: a :class:`zhenxing.audit.AuditResult` of the data up to ``year``; nothing is computed here."""
     from ..audit.flags import check_name, with_unit
 
     en = lang == "en"
+    years = [y for y in audit.years if y <= year][-2:]
     flags = audit.flags[audit.flags["year"] == year]
     counts = flags["check"].value_counts()
     parts = [f"{check_name(c, lang)} {int(counts[c])}" for c in ("scale", "change", "copied", "outlier", "coverage") if c in counts]
-    mine = flags[flags["city"] == city]
-    mine = mine.assign(_s=(mine["severity"] != "error").astype(int)).sort_values(["_s", "code"], kind="stable")
-    name = city if not en or mine.empty or not str(mine["city_en"].iloc[0]) else str(mine["city_en"].iloc[0])
+    shown = audit.flags[audit.flags["year"].isin(years)]
+    mine = shown[(shown["city"] == city) | ((shown["code"] == "") & (shown["indicator"] != ""))]  # a whole column concerns every city
+    mine = mine.assign(_s=(mine["severity"] != "error").astype(int), _y=-mine["year"]).sort_values(["_s", "_y", "code"], kind="stable")
+    reg = audit.panel.register
+    city_en = reg.loc[reg["city"] == city, "city_en"]
+    name = (str(city_en.iloc[0]) if len(city_en) and str(city_en.iloc[0]) else city) if en else city
+    span = "、".join(map(str, years)) if not en else " and ".join(map(str, years))
     if en:
         province = (f"Data audit {year}: {len(flags)} flag{'s' if len(flags) != 1 else ''} in the province"
-                    + (f" ({', '.join(parts)})" if parts else "") + f", {len(mine)} of them in {name}'s units.")
+                    + (f" ({', '.join(parts)})" if parts else "") + f"; {len(mine)} concern {name}'s units in {span}.")
     else:
-        province = f"{year} 年数据核查：全省共 {len(flags)} 条标记" + (f"（{'，'.join(parts)}）" if parts else "") + f"，其中本市 {len(mine)} 条。"
-    whole = "(whole unit)" if en else "（整体）"
-    rows = [{"name": (r.name_en or r.name_zh) if en else r.name_zh,
-             "indicator": ((r.indicator_en if en else r.indicator_zh) or whole),
+        province = (f"{year} 年数据核查：全省共 {len(flags)} 条标记" + (f"（{'，'.join(parts)}）" if parts else "")
+                    + f"；{span} 年涉及本市单位 {len(mine)} 条。")
+    whole_unit, whole_column = ("(whole unit)", "every unit") if en else ("（整体）", "全省各单位")
+    rows = [{"name": ((r.name_en or r.name_zh) if en else r.name_zh) if r.code else whole_column, "year": int(r.year),
+             "indicator": ((r.indicator_en if en else r.indicator_zh) or whole_unit),
              "department": (r.department_en if en else r.department_zh) or "—",
-             "value": with_unit(r.value, fw.indicator_by_id[r.indicator], lang) if r.indicator else "—",
+             "value": with_unit(r.value, fw.indicator_by_id[r.indicator], lang) if (r.indicator and r.code) else "—",
              "reason": r.message_en if en else r.message_zh, "_severity": r.severity}
             for r in mine.itertuples()]
     columns = [
-        Column("name", column_label("name", fw, lang)), Column("indicator", column_label("indicator", fw, lang)),
+        Column("name", column_label("name", fw, lang)), Column("year", "Year" if en else "年份"),
+        Column("indicator", column_label("indicator", fw, lang)),
         Column("department", "Department" if en else "报送部门"), Column("value", column_label("value", fw, lang)),
         Column("reason", "Reason" if en else "核查说明"),
     ]
@@ -245,5 +253,5 @@ def audit_section_html(audit: Any, city: str, year: int, fw: Framework, lang: st
             "疑似错误（单位量级、照抄上年）在前；全省全部标记及核查规则、阈值见报告索引页中的《数据审核与统计检验》。")
     table = table_html(rows, columns, caption, lang, note=note,
                        row_class=lambda r: "zx-flagged" if r["_severity"] == "error" else "zx-close") if rows else ""
-    empty = f"No value of {name}'s units is flagged for {year}." if en else f"本市各单位 {year} 年数据未发现需核实的异常值。"
+    empty = (f"No value of {name}'s units is flagged for {span}." if en else f"本市各单位 {span} 年数据未发现需核实的异常值。")
     return template("audit.html.j2").render(province=province, table=table, empty=empty)

@@ -25,6 +25,11 @@ CORRELATION_SCALE = [[0.0, "#b2182b"], [0.5, "#ffffff"], [1.0, "#2166ac"]]
 """Diverging colours of a correlation: red = −1, white = 0, blue = +1."""
 
 
+def short(label: str, width: int) -> str:
+    """``label`` cut to ``width`` characters with an ellipsis (the full name is in the hover text)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def _grouped(df: pd.DataFrame, fw: Framework, lang: str, row) -> list[dict]:
     """Rows of ``df`` (one per indicator, in framework order) under a heading per dimension."""
     by_id = df.set_index("indicator")
@@ -66,7 +71,7 @@ def correlation_heatmap(result: ScoreResult, fw: Framework, lang: str = "zh", me
     att = result.indicators.pivot(index="code", columns="indicator", values="attainment").reindex(columns=ids)
     missing = result.indicators.pivot(index="code", columns="indicator", values="missing").reindex(columns=ids).astype(bool)
     r = correlation_matrix(att.where(~missing).to_numpy(float), method)
-    labels = [f"{k + 1}. {wrap(fw.label(i, lang), 40)[:14 if lang != 'en' else 24]}" for k, i in enumerate(fw.indicators)]
+    labels = [f"{k + 1}. {short(fw.label(i, lang), 13 if lang != 'en' else 26)}" for k, i in enumerate(fw.indicators)]
     full = [fw.label(i, lang) for i in fw.indicators]
     hover = [[f"{full[a]}<br>{full[b]}<br>r = {r[a, b]:.2f}" for b in range(len(ids))] for a in range(len(ids))]
     fig = go.Figure(go.Heatmap(z=np.round(r, 2).tolist(), x=[str(k + 1) for k in range(len(ids))], y=labels, zmin=-1, zmax=1,
@@ -78,7 +83,7 @@ def correlation_heatmap(result: ScoreResult, fw: Framework, lang: str = "zh", me
         fig.add_shape(type="rect", x0=start - 0.5, x1=start + k - 0.5, y0=start - 0.5, y1=start + k - 0.5,
                       line={"color": "#222222", "width": 1.5})
         start += k
-    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 9})
+    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 9}, automargin=True)
     fig.update_xaxes(type="category", tickfont={"size": 8}, side="top")
     title = "Correlations between indicators (frames: dimensions)" if lang == "en" else "指标间相关系数（方框为同一维度）"
     return style_figure(fig, title, height=760).update_layout(margin={"t": 110, "l": 10})
@@ -153,7 +158,7 @@ def reliability_html(tables: Mapping[str, pd.DataFrame], fw: Framework, lang: st
 def effective_weights_figure(tables: Mapping[str, pd.DataFrame], fw: Framework, lang: str = "zh") -> go.Figure:
     """Each indicator's nominal points beside its effective points (its share of the total's variance × 100)."""
     eff = tables["effective_weights"].set_index("indicator").reindex(fw.indicator_ids)
-    names = [f"{wrap(fw.label(i, lang), 60)[:16 if lang != 'en' else 30]}" for i in fw.indicators]
+    names = [short(fw.label(i, lang), 15 if lang != "en" else 30) for i in fw.indicators]
     en = lang == "en"
     fig = go.Figure()
     fig.add_bar(y=names, x=eff["max_points"], orientation="h", name="Nominal points" if en else "名义分值", marker_color=MUTED,
@@ -161,7 +166,7 @@ def effective_weights_figure(tables: Mapping[str, pd.DataFrame], fw: Framework, 
     fig.add_bar(y=names, x=eff["effective_points"], orientation="h", name="Effective points" if en else "实际影响（有效分值）",
                 marker_color=[WARNING if v < 0 else HIGHLIGHT for v in eff["effective_points"]], hovertemplate="%{y}: %{x:.2f}<extra></extra>")
     fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 10})
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 10}, automargin=True)
     fig.update_xaxes(title={"text": "points" if en else "分"}, rangemode="tozero" if (eff["effective_points"] >= 0).all() else "normal")
     title = ("Nominal weight and effective weight (share of the total's variance)" if en
              else "名义权重与实际影响（对总分方差的贡献）")
@@ -234,7 +239,7 @@ def trend_html(ds, fw: Framework, lang: str = "zh") -> str:
         first, last = format_pair(r["first"], r["last"])
         unit = ind.unit_label(lang)
         return {"name": fw.label(ind, lang), "unit": unit, "first": first, "last": last,
-                "slope": ("+" if r["slope"] > 0 else "-" if r["slope"] < 0 else "") + format_number(abs(float(r["slope"]))), "growth": r["growth"] if _growth_meaningful(ind) else None,
+                "slope": f"{float(r['slope']):+,.{0 if abs(r['slope']) >= 100 else 2}f}", "growth": r["growth"] if _growth_meaningful(ind) else None,
                 "improving": r["improving"], "_down": bool(r["improving"] < 0.5)}
 
     cols = [Column("name", "Indicator" if en else "指标"), Column("unit", "Unit" if en else "单位"),
@@ -271,6 +276,10 @@ def winsorised_html(treated: ScoreResult, nominal: ScoreResult, fw: Framework, l
     flip_text = ("、" if not en else ", ").join(
         f"{name(c)}（{'进入' if b.at[c, 'warning_talk'] else '退出'}约谈区）" if not en else
         f"{name(c)} ({'into' if b.at[c, 'warning_talk'] else 'out of'} the warning-talk zone)" for c in flips)
+    if not len(changed):
+        return ("<p>No indicator goes beyond |skew| ≥ 2 and kurtosis ≥ 3.5: winsorising (a what-if only; the assessment "
+                "does not) would change no value and no rank.</p>" if en else
+                "<p>没有指标的偏度和峰度同时超限，缩尾处理（仅为假设情景，考核不做此处理）不会改变任何数值和排名。</p>")
     if en:
         text = (f"<p>Winsorising (what-if only; the assessment does not) would change {n_values} values of {len(changed)} indicators "
                 f"and move {len(moved)} units' rank in their category"

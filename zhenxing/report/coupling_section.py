@@ -158,4 +158,7 @@ def city_units_coupling_html(table: pd.DataFrame, city: str, fw: Framework, lang
                Column("weakest", "Weakest pillar (attainment)" if en else "达成度最低的维度")]
     caption = (f"{city if not en or mine.empty else (mine['city_en'].iloc[0] or city)}: coupling coordination of the five pillars"
                if en else f"{city}各单位五大振兴耦合协调度")
-    return table_html(rows, columns, caption, lang, note=_w(lang)["note"])
+    note = ("U = dimension points / full marks; C = n·(ΠU)^(1/n) / ΣU; T = U weighted by the dimension weights; D = √(C·T); "
+            "grades in steps of 0.1 of D (lower bound included)." if en else
+            "U = 维度得分 ÷ 维度满分；C = n·(ΠU)^(1/n) ÷ ΣU；T = 按维度权重加权的 U；D = √(C·T)；等级按 D 每 0.1 一档（下限含）。")
+    return table_html(rows, columns, caption, lang, note=note)

@@ -31,20 +31,27 @@ def _rule_text(check: str, options: Any, lang: str) -> str:
                      f"(within a factor {format_number(o.scale_category_factor)}); a percentage ≤ {format_number(o.share_max)} "
                      f"where the category median is above {format_number(o.share_median_min)}",
             "change": f"change against last year more than {format_number(o.change_z)} robust standard deviations "
-                      f"(median and MAD of the province's changes) from the usual change",
+                      f"(median and MAD of the province's changes) from the usual change; flagged in the year whose value "
+                      f"lies farther from its category",
             "copied": f"at least {100 * o.copied_share:.0f} % of the unit's indicators equal to last year's "
-                      f"(indicators that at most {100 * o.copied_indicator_max_share:.0f} % of units repeat)",
-            "outlier": f"modified z (Iglewicz–Hoaglin) above {format_number(o.outlier_z)} within the category and year",
+                      f"(indicators that at most {100 * o.copied_indicator_max_share:.0f} % of units repeat), or an indicator "
+                      f"equal to last year's for at least {100 * o.copied_share:.0f} % of the units (a sheet sent again)",
+            "outlier": f"modified z (Iglewicz–Hoaglin) above {format_number(o.outlier_z)} within the category and year, "
+                       f"unless its change from or to a neighbouring year is ordinary (robust z at most "
+                       f"{format_number(o.outlier_persistent_z)}: the unit's own level)",
             "coverage": f"fewer than {100 * o.coverage_min:.0f} % of the values present (JRC rule), per indicator and per unit",
         }[check]
     return {
         "scale": f"与上年相比约差 10、100、1,000 或 10,000 倍（±{100 * o.scale_tolerance:.0f}%），或与同类别中位数相比约差这些倍数"
                  f"（{format_number(o.scale_category_factor)} 倍以内）；百分比指标填报值不超过 {format_number(o.share_max)}"
                  f"而同类别中位数高于 {format_number(o.share_median_min)}",
-        "change": f"较上年变化偏离全省该指标通常变化超过 {format_number(o.change_z)} 个稳健标准差（变化量的中位数与 MAD）",
+        "change": f"较上年变化偏离全省该指标通常变化超过 {format_number(o.change_z)} 个稳健标准差（变化量的中位数与 MAD）；"
+                  f"标记在与同类别差距更大的那一年",
         "copied": f"单位至少 {100 * o.copied_share:.0f}% 的指标与上年完全相同（仅比较全省至多 "
-                  f"{100 * o.copied_indicator_max_share:.0f}% 单位与上年相同的指标）",
-        "outlier": f"同类别、同年份内修正 z 值（Iglewicz–Hoaglin）超过 {format_number(o.outlier_z)}",
+                  f"{100 * o.copied_indicator_max_share:.0f}% 单位与上年相同的指标）；或某指标至少 "
+                  f"{100 * o.copied_share:.0f}% 的单位与上年完全相同（疑似整表重报上年数据）",
+        "outlier": f"同类别、同年份内修正 z 值（Iglewicz–Hoaglin）超过 {format_number(o.outlier_z)}；"
+                   f"与相邻年份相比变化正常（稳健 z 不超过 {format_number(o.outlier_persistent_z)}）的视为该单位自身水平，不标记",
         "coverage": f"指标（按单位）或单位（按指标）的数据覆盖率低于 {100 * o.coverage_min:.0f}%（JRC 规则）",
     }[check]
 
@@ -77,32 +84,41 @@ def _ordered(flags: pd.DataFrame, city: str | None) -> pd.DataFrame:
 
 
 def audit_flags_html(audit: Any, year: int, fw: Framework, lang: str = "zh", city: str | None = None) -> str:
-    """The flags of ``year`` about single values or units (coverage is shown apart), likely errors first:
-    unit, city, indicator, department, value, reference, reason; at most :data:`MAX_FLAGS_SHOWN` rows."""
+    """The flags about single values, units or columns (coverage is shown apart) of ``year`` and of the year
+    before (the reports compare with it), likely errors first, then the home city's: unit (city), year,
+    indicator, department, check, value, reason; at most :data:`MAX_FLAGS_SHOWN` rows."""
     en = lang == "en"
-    flags = audit.flags[(audit.flags["year"] == year) & (audit.flags["check"] != "coverage")]
+    years = [y for y in audit.years if y <= year][-2:]
+    flags = audit.flags[audit.flags["year"].isin(years) & (audit.flags["check"] != "coverage")]
     if flags.empty:
         return ""
-    shown = _ordered(flags, city).head(MAX_FLAGS_SHOWN)
-    whole = "(whole unit)" if en else "（整体）"
+    shown = _ordered(flags.assign(_y=-flags["year"]), city).drop(columns="_y").head(MAX_FLAGS_SHOWN)
+    whole_unit, whole_column = ("(whole unit)", "every unit") if en else ("（整体）", "全省各单位")
     rows = []
     for r in shown.to_dict("records"):
         ind = fw.indicator_by_id.get(r["indicator"]) if r["indicator"] else None
+        if r["code"]:
+            unit = (r["name_en"] or r["name_zh"]) if en else r["name_zh"]
+            where = (r["city_en"] or r["city"]) if en else r["city"]
+            name = f"{unit} ({where})" if en else f"{unit}（{where}）"
+        else:
+            name = whole_column
         rows.append({
-            "name": (r["name_en"] or r["name_zh"]) if en else r["name_zh"], "city": (r["city_en"] or r["city"]) if en else r["city"],
-            "indicator": (r["indicator_en"] if en else r["indicator_zh"]) or whole,
+            "name": name, "year": int(r["year"]),
+            "indicator": (r["indicator_en"] if en else r["indicator_zh"]) or whole_unit,
             "department": (r["department_en"] if en else r["department_zh"]) or "—",
             "check": check_name(r["check"], lang),
-            "value": with_unit(r["value"], ind, lang) if ind is not None else "—",
+            "value": with_unit(r["value"], ind, lang) if (ind is not None and r["code"]) else "—",
             "reason": r["message_en"] if en else r["message_zh"], "_severity": r["severity"], "_home": r["city"] == city,
         })
     columns = [
-        Column("name", column_label("name", fw, lang)), Column("city", column_label("city", fw, lang)),
+        Column("name", column_label("name", fw, lang)), Column("year", "Year" if en else "年份"),
         Column("indicator", column_label("indicator", fw, lang)), Column("department", "Department" if en else "报送部门"),
         Column("check", "Check" if en else "核查项目"), Column("value", column_label("value", fw, lang)),
         Column("reason", "Reason" if en else "核查说明"),
     ]
-    caption = f"Values to check with the departments, {year}" if en else f"{year} 年需向报送部门核实的数据"
+    span = " and ".join(map(str, years)) if en else "、".join(map(str, years))
+    caption = f"Values to check with the departments, {span}" if en else f"{span} 年需向报送部门核实的数据"
     more = len(flags) - len(shown)
     note = ("Likely errors (unit-scale slips, copied figures) first, then this city's units. "
             if en else "疑似错误（单位量级、照抄上年）在前，其次为本市单位。")
@@ -113,8 +129,10 @@ def audit_flags_html(audit: Any, year: int, fw: Framework, lang: str = "zh", cit
     def row_class(r: dict) -> str:
         return " ".join(c for c in ("zx-flagged" if r["_severity"] == "error" else "zx-close", "zx-home" if r["_home"] else "") if c)
 
+    # Chinese names and check names are short: kept on one line; English ones wrap, or the reason gets no room
+    keep = ("year",) if en else ("name", "year", "check")
     return table_html(rows, columns, caption, lang, note=note, row_class=row_class, wide=True,
-                      cell_class=lambda r, c: "zx-nowrap" if c.key in ("name", "city", "check") else "")
+                      cell_class=lambda r, c: "zx-nowrap" if c.key in keep else "")
 
 
 def coverage_html(audit: Any, year: int, fw: Framework, lang: str = "zh") -> str:

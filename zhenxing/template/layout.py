@@ -54,6 +54,8 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "{year}年乡村振兴实绩考核数据填报表（{dept}）",
         "note": ("请只在白色单元格中填写{year}年数值；灰色为{prev}年值，仅供参考。没有数据请留空（按缺失处理），"
                  "不要填写“无”“—”等文字。加分、扣分、否决项填写个数（整数），没有请填 0。第6行为字段代码，请勿修改。"),
+        "note_first": ("请只在白色单元格中填写{year}年数值。没有数据请留空（按缺失处理），"
+                       "不要填写“无”“—”等文字。加分、扣分、否决项填写个数（整数），没有请填 0。第6行为字段代码，请勿修改。"),
         "previous": "上年值（{prev}）",
         "notes": "备注",
         "notes_hint": "需要说明的情况",
@@ -73,14 +75,14 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_help": "说明",
         "help_title": "{year}年乡村振兴实绩考核数据填报说明",
         "help_lines": (
-            "1. 本表由振兴（Zhenxing）生成，供{dept}报送{year}年数据；收回后由市委农办直接读入，请勿改动表格结构、工作表名称和第6行字段代码。\n"
+            "1. 本表由振兴工具包生成，供{dept}报送{year}年数据；收回后由市委农办直接读入，请勿改动表格结构、工作表名称和第6行字段代码。\n"
             "2. 单位名单已预先填好并锁定；只能在白色单元格中填写数值和备注。工作表保护没有密码，但请不要取消保护。\n"
             "3. 每个数值单元格设有数据有效性：只能填写有效范围内的数值。没有数据请留空，按缺失处理并在核查中列出。\n"
             "4. 加分、扣分和否决项填写个数（整数），没有请填 0，不可留空。\n"
             "5. 灰色“上年值”列为{prev}年已报数值，仅供核对，不读入。\n"
             "6. 百分比请填写百分数本身（85% 填 85）。"
         ),
-        "help_columns": "指标代码|指标名称|计量单位|有效范围|报送部门|数据来源",
+        "help_columns": "指标代码|指标名称|计量单位|有效范围|报送部门",
         "file": "{year}_{dept}_填报模板.xlsx",
         "all": "全部部门",
     },
@@ -89,6 +91,9 @@ TEXT: dict[str, dict[str, str]] = {
         "note": ("Fill in the {year} values in the white cells only; grey cells show the {prev} values, for reference. "
                  "Leave a cell empty when there is no value (it counts as missing); do not type 'N/A' or '—'. "
                  "Bonus, deduction and veto items are counts (whole numbers), 0 if none. Row 6 holds the column ids: do not change it."),
+        "note_first": ("Fill in the {year} values in the white cells only. "
+                       "Leave a cell empty when there is no value (it counts as missing); do not type 'N/A' or '—'. "
+                       "Bonus, deduction and veto items are counts (whole numbers), 0 if none. Row 6 holds the column ids: do not change it."),
         "previous": "Last year ({prev})",
         "notes": "Notes",
         "notes_hint": "anything to explain",
@@ -118,7 +123,7 @@ TEXT: dict[str, dict[str, str]] = {
             "5. The grey 'last year' columns show the {prev} values for reference; they are not read.\n"
             "6. Percentages are entered as the number of per cent (85 % as 85)."
         ),
-        "help_columns": "Indicator id|Indicator|Unit of measure|Valid range|Department|Data source",
+        "help_columns": "Indicator id|Indicator|Unit of measure|Valid range|Department|Basis of the target",
         "file": "{year}_{dept}_template.xlsx",
         "all": "all_departments",
     },

@@ -220,7 +220,7 @@ def _data_sheet(ws, fw: Framework, units: pd.DataFrame, year: int, previous: dic
 
     ws.cell(TITLE_ROW, 1, text(lang, "title", year=year, dept=department_name(fw, dept, lang))).font = Font(bold=True, size=14)
     ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
-    note = ws.cell(NOTE_ROW, 1, text(lang, "note", year=year, prev=prev_year if previous is not None else "—"))
+    note = ws.cell(NOTE_ROW, 1, text(lang, "note", year=year, prev=prev_year) if previous is not None else text(lang, "note_first", year=year))
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A{NOTE_ROW}:{last_col}{NOTE_ROW}")
     ws.row_dimensions[NOTE_ROW].height = 48
@@ -272,7 +272,8 @@ def _help_sheet(ws, fw: Framework, year: int, prev_year: int | None, depts: list
     from openpyxl.styles import Alignment, Font, PatternFill
 
     ws.cell(1, 1, text(lang, "help_title", year=year)).font = Font(bold=True, size=14)
-    lines = text(lang, "help_lines", dept=title, year=year, prev=prev_year if prev_year is not None else "—").split("\n")
+    prev = prev_year if prev_year is not None else ("上" if lang != "en" else "previous year's")  # no last year in the data
+    lines = text(lang, "help_lines", dept=title, year=year, prev=prev).split("\n")
     for k, line in enumerate(lines, start=3):
         ws.cell(k, 1, line)
     head = len(lines) + 4
@@ -285,7 +286,9 @@ def _help_sheet(ws, fw: Framework, year: int, prev_year: int | None, depts: list
     for dept in depts:
         for i in inputs[dept]:
             cells = [i, input_name(fw, i, lang), input_unit(fw, i, lang), range_text(valid_range(fw, i), lang),
-                     department_name(fw, dept, lang), input_source(fw, i)]
+                     department_name(fw, dept, lang)]
+            if lang == "en":  # the framework's sources are in English: the Chinese list leaves them out
+                cells.append(input_source(fw, i))
             for j, value in enumerate(cells, start=1):
                 ws.cell(row, j, value).alignment = Alignment(wrap_text=j == 6, vertical="top")
             row += 1
