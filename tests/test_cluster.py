@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from zhenxing import cli
-from zhenxing.cluster import parse_scheduler, worker_count
+from zhenxing.cluster import dask_client, parse_scheduler, worker_count
 from zhenxing.errors import InputError
 from zhenxing.montecarlo import BLOCK, simulate, simulate_dask
 from zhenxing.report import planning
@@ -109,7 +109,8 @@ def test_monte_carlo_on_the_cluster_is_the_local_run_bit_for_bit(client, ds):
     local = simulate(ds, YEAR, scenario, n_draws=n_draws, seed=11, chunk_size=5000, workers=2, noise_pool=300)
     seen = []
     one = simulate_dask(ds, YEAR, scenario, client, n_draws=n_draws, seed=11, noise_pool=300, progress=seen.append)
-    grouped = simulate_dask(ds, YEAR, scenario, client, n_draws=n_draws, seed=11, noise_pool=300, blocks_per_task=3)
+    with dask_client(client.scheduler.address) as connected:  # by address: a client that is not the default one
+        grouped = simulate_dask(ds, YEAR, scenario, connected, n_draws=n_draws, seed=11, noise_pool=300, blocks_per_task=3)
     assert seen == [BLOCK] * 3 + [123] or sorted(seen) == sorted([BLOCK] * 3 + [123])  # one task per seed block
     for sim in (one, grouped):
         assert (sim.n_draws, sim.seed, sim.noise_pool) == (n_draws, 11, 300)
@@ -145,7 +146,7 @@ def _html(run_dir: Path, key: str) -> str:
 
 def test_reports_on_the_cluster_are_the_local_pools(client, frozen, tmp_path):
     local = _reports(tmp_path / "local", frozen)
-    dask = _reports(tmp_path / "dask", frozen, client=client)
+    dask = _reports(tmp_path / "dask", frozen, scheduler=client.scheduler.address)  # connects by address, as to a cluster
     assert [(r.key, r.status) for r in local.results] == [(u, "ok") for u in UNITS], local.describe()
     assert [(r.key, r.status, r.attempts) for r in dask.results] == [(u, "ok", 1) for u in UNITS], dask.describe()
     assert dask.parameters["scheduler"] == client.scheduler.address and local.parameters["scheduler"] == "processes"

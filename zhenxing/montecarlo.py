@@ -746,11 +746,7 @@ def _blocks_tally(model: Model, pool: np.ndarray, seed: int, first: int, stop: i
     """Dask task: the integer tally of seed blocks ``first..stop-1`` (one :data:`BLOCK` of draws at a time)."""
     tally = None
     for b in range(first, stop):
-        part = _chunk(model, pool, seed, b * BLOCK, min((b + 1) * BLOCK, n_draws), noise_pool)
-        if tally is None:
-            tally = part
-        else:
-            tally.add(part)
+        tally = _chunk(model, pool, seed, b * BLOCK, min((b + 1) * BLOCK, n_draws), noise_pool, into=tally)
     return tally
 
 
@@ -765,6 +761,7 @@ def simulate_dask(
     blocks_per_task: int | None = None,
     pool_workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    memory: int | None = None,
 ) -> SimulationResult:
     """:func:`simulate` with the draws run as tasks of a :class:`distributed.Client`; the same result, bit for bit.
 
@@ -777,8 +774,11 @@ def simulate_dask(
     tasks finish (integer sums: the order cannot change them). Default
     ``blocks_per_task``: one block per task, grouped when there are more than
     8 blocks per worker thread, so that the tallies sent back stay few.
-    ``progress`` is called with the draws of each finished task. A task that
-    fails (or whose worker died more often than the scheduler allows) raises here.
+    ``progress`` is called with the draws of each finished task. ``memory``
+    bounds the pool's construction here as in :func:`simulate`; a task's working
+    arrays are those of one block (:func:`chunk_bytes` for :data:`BLOCK` draws) and
+    its tally. A task that fails (or whose worker died more often than the
+    scheduler allows) raises here.
     """
     import importlib
 
@@ -800,7 +800,8 @@ def simulate_dask(
     warm = [client.submit(importlib.import_module, __name__, workers=[w], pure=False)
             for w in workers_info(client)]
     K = pool_size(model, n_draws, noise_pool)
-    pool = build_pool(model, seed, K, workers=max(1, pool_workers or (os.cpu_count() or 1)))
+    asked = max(1, pool_workers or (os.cpu_count() or 1))
+    pool = build_pool(model, seed, K, workers=asked, piece=pool_piece(model, DEFAULT_MEMORY if memory is None else int(memory), asked))
     n_blocks = -(-n_draws // BLOCK)
     per_task = blocks_per_task or max(1, n_blocks // (8 * worker_count(client)))
     model_f, pool_f = client.scatter([model, pool], broadcast=True, hash=False)  # hashing 64 MB of pool costs more than it saves
@@ -814,7 +815,7 @@ def simulate_dask(
     tally = _Tally(np.zeros((n, max_g), np.int64), np.zeros((n, n), np.int64), np.zeros(n, np.int64),
                    np.zeros(len(model.cities), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
     try:
-        for f in as_completed(list(futures)):
+        for f in as_completed(list(futures), loop=client.loop):  # the client need not be the default one
             tally.add(f.result())
             draws = futures.pop(f)
             if progress is not None:

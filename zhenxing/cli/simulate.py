@@ -91,7 +91,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 from ..montecarlo import simulate_dask
 
                 sim = simulate_dask(ds, year, mc_scenario, client, n_draws=args.draws, seed=seed, pool_workers=args.workers,
-                                    progress=bar.update)
+                                    progress=bar.update, memory=memory)
             else:
                 sim = simulate(ds, year, mc_scenario, n_draws=args.draws, seed=seed, chunk_size=args.chunk, workers=args.workers,
                                progress=bar.update, memory=memory)

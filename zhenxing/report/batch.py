@@ -480,7 +480,7 @@ def _run_dask(client, todo, run_dir, retries, start_timeout, cell_timeout, done)
     futures = {client.submit(run_job, job, str(run_dir), retries, start_timeout, cell_timeout, pure=False, retries=0): job
                for job in todo}
     try:
-        for f in as_completed(list(futures)):
+        for f in as_completed(list(futures), loop=client.loop):  # the client need not be the default one
             job = futures.pop(f)
             try:
                 r = f.result()
