@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     scope.add_argument("--all", dest="all_units", action="store_true", help="every unit of the province, and every city's overview")
     p.add_argument("--units", help="only these unit codes of the scope, comma-separated (no city overview)")
     p.add_argument("--year", type=int, help="assessment year (default: the run file's, else the latest in the data)")
-    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: the number of CPUs)")
+    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: the number of CPUs); with --scheduler dask, the local Dask cluster's worker processes")
     p.add_argument("--force", action="store_true", help="re-run every report, even those whose inputs have not changed")
     p.add_argument("--standalone", action="store_true", help="embed plotly.js and the CSS in each report (self-contained files) instead of the shared plotly.min.js and report.css")
     p.add_argument("--pdf", action="store_true", help="also print each report to a PDF beside its HTML (headless Chromium: apt-get install chromium)")
