@@ -149,6 +149,8 @@ SWAP_MARGIN_REL = 1e-9
 PUBLISHED_MARGIN = 1e-3
 #: Box vertices screened before any MILP (all of them up to this many dimensions).
 MAX_SCREEN_DIMS = 12
+#: Memory for the pairwise differences formed at a time by the dominance screen (a block of units against its group).
+DOMINANCE_BLOCK_BYTES = 32 * 2**20
 
 
 # ---------------------------------------------------------------------------
@@ -199,6 +201,25 @@ def _check_inputs(A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarr
     return A, c, w_lo, w_hi, groups
 
 
+def _difference_blocks(
+    A: np.ndarray, c: np.ndarray, groups: np.ndarray, scale: float, block_bytes: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(idx, rows, d)`` per group and block of its units: ``d[a, b] = d_{rows[a], idx[b]}`` (b, m, D).
+
+    ``idx`` are the group's units, ``rows`` a block of them sized so that ``d``
+    and the temporaries of :func:`box_extremes` (3 arrays of 8 b m D bytes) stay
+    within ``block_bytes`` (default :data:`DOMINANCE_BLOCK_BYTES`).
+    """
+    budget = DOMINANCE_BLOCK_BYTES if block_bytes is None else block_bytes
+    D = A.shape[1]
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        step = max(1, budget // (3 * 8 * len(idx) * D))
+        for first in range(0, len(idx), step):
+            rows = idx[first : first + step]
+            yield idx, rows, scale * (A[idx][None, :, :] - A[rows][:, None, :]) + (c[idx][None, :] - c[rows][:, None])[:, :, None]
+
+
 class Dominance(NamedTuple):
     """Pairwise dominance inside a weight box (rows ``i`` = the unit, columns ``j`` = rivals).
 
@@ -226,6 +247,7 @@ def pairwise_dominance(
     scale: float = 100.0,
     *,
     tie_tol: float = 0.0,
+    block_bytes: int | None = None,
 ) -> Dominance:
     """Which rivals beat each unit for every / for no weight vector in the box.
 
@@ -234,7 +256,9 @@ def pairwise_dominance(
     Always: ``min_box d'_ji · w > 0``; never: ``max_box d'_ji · w <= 0`` (closed
     form, see :func:`box_extremes`). ``A``: (n, D) attainments 0..1; ``c``: (n,)
     adjustments in points; ``w_lo``, ``w_hi``: (D,) weight bounds in points;
-    ``groups``: (n,) labels (None = one group).
+    ``groups``: (n,) labels (None = one group). The differences are formed
+    ``block_bytes`` (default :data:`DOMINANCE_BLOCK_BYTES`) at a time, a block of
+    units against their whole group, never the full (n, n, D) array.
     """
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     n = len(A)
@@ -242,12 +266,10 @@ def pairwise_dominance(
     never = np.zeros((n, n), dtype=bool)
     lower = np.full((n, n), np.nan)
     upper = np.full((n, n), np.nan)
-    for g in np.unique(groups):
-        idx = np.flatnonzero(groups == g)
-        d = pair_differences(A[idx], c[idx], scale) - tie_tol
-        lo, hi = box_extremes(d, w_lo, w_hi)
-        off = ~np.eye(len(idx), dtype=bool)
-        sub = np.ix_(idx, idx)
+    for idx, rows, d in _difference_blocks(A, c, groups, scale, block_bytes):
+        lo, hi = box_extremes(d - tie_tol, w_lo, w_hi)
+        off = idx[None, :] != rows[:, None]
+        sub = np.ix_(rows, idx)
         always[sub] = (lo > 0) & off
         never[sub] = (hi <= 0) & off
         lower[sub] = np.where(off, lo, np.nan)
@@ -422,7 +444,6 @@ def rank_bounds(
     n_milp = 0
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
-        d_all = pair_differences(A[idx], c[idx], scale) - tie_tol  # d'[i, j], (m, m, D)
         for pos, i in enumerate(idx):
             und = np.flatnonzero(~dom.always[i, idx] & ~dom.never[i, idx])
             und = und[und != pos]
@@ -431,7 +452,7 @@ def rank_bounds(
                 best[i] = worst[i] = base
                 best_w[i] = worst_w[i] = pts[0]
                 continue
-            d_u = d_all[pos, und]  # (k, D)
+            d_u = scale * (A[idx[und]] - A[i]) + (c[idx[und]] - c[i])[:, None] - tie_tol  # d'_ji, (k, D)
             # screening: rank at the box centre and vertices, counted on the same linear forms
             lead = d_u @ pts.T  # (k, S): d'·w, sign = who is ahead
             r = base + (lead > 0).sum(axis=0)
@@ -466,11 +487,14 @@ def _published_rank_bounds(
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     n, D = A.shape
     step = 10.0**-decimals
-    beats_always = pairwise_dominance(A, c, w_lo, w_hi, groups, scale, tie_tol=step)
-    ahead_never = pairwise_dominance(A, c, w_lo, w_hi, groups, scale)
     # j beats i everywhere when it leads by a whole step everywhere (min >= 0, closed), nowhere when it never leads
-    always = (beats_always.lower >= 0) & ~np.isnan(beats_always.lower)
-    never = ahead_never.never
+    always = np.zeros((n, n), dtype=bool)
+    never = np.zeros((n, n), dtype=bool)
+    for idx, rows, d in _difference_blocks(A, c, groups, scale):
+        off = idx[None, :] != rows[:, None]
+        sub = np.ix_(rows, idx)
+        always[sub] = (box_extremes(d - step, w_lo, w_hi)[0] >= 0) & off
+        never[sub] = (box_extremes(d, w_lo, w_hi)[1] <= 0) & off
     n_always, n_never = always.sum(axis=1), never.sum(axis=1)
     best, worst, best_w, worst_w = _bound_arrays(n, D)
     pts = _screen_points(w_lo, w_hi)
