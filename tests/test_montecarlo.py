@@ -202,3 +202,145 @@ def test_the_noise_pool_grows_with_the_draws(demo):
     assert 1000 < big < 10**7 and big * 100 * 8 * 8 <= POOL_BYTES  # capped by memory
     assert pool_size(model, 10**7, 64) == 64
     assert pool_size(build_model(ds, 2023, scenario(fw)), 10**6, None) == 1  # no noise, no pool
+
+
+# ---------------------------------------------------------------------------
+# bounded memory: chunk size from a budget, results identical whatever the budget
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def province_400():
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks._big import big_dataset
+
+    ds = big_dataset(400)
+    return ds, load_scenarios(None, ds.framework, ROOT / "params/scenarios")
+
+
+def test_identical_results_for_two_memory_budgets_and_chunk_sizes_at_400_units(province_400):
+    from zhenxing.montecarlo import chunk_draws
+
+    ds, scs = province_400
+    fw = ds.framework
+    # 32 MiB for two workers is a few hundred draws per chunk at 400 units; 1 GiB is the chunk_size cap
+    small, large = 32 * 2**20, 2**30
+    assert chunk_draws(400, 200, 8, 37, False, small, 2) < 1000 < chunk_draws(400, 200, 8, 37, False, large, 2) == 16384
+    runs = [
+        simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, memory=small),
+        simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=1, memory=large),
+        simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, chunk_size=777),
+    ]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].rank_counts_category, other.rank_counts_category)
+        np.testing.assert_array_equal(runs[0].rank_counts_province, other.rank_counts_province)
+        assert runs[0].units.equals(other.units) and runs[0].cities.equals(other.cities)
+    # the counts are whole: every draw ranks every unit once in its category and the province
+    assert (runs[0].rank_counts_province.sum(axis=1) == 5000).all()
+    assert runs[0].units["p_bottom"].groupby(runs[0].units["category"]).sum().between(2, 2.05).all()
+    assert len(fw.categories) == 3
+
+
+def test_chunk_size_formula():
+    from zhenxing.montecarlo import BLOCK, SUB_ARRAYS, SUB_BYTES, chunk_bytes, chunk_draws, sub_batch_draws
+
+    n, g, D, m = 2800, 1400, 8, 37
+    inputs = 8 * (D + m + 4)
+    fixed = 8 * n * n + 8 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + 2 * BLOCK * inputs
+    per_draw = 16 * n + inputs
+    assert chunk_bytes(n, g, D, m, False) == (fixed, per_draw)
+    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 8,388,608 (sub-batch) + 3,211,264 (inputs)
+    assert (fixed, per_draw) == (105_679_872, 45_192)
+    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 105,679,872) // 45,192 = 2,116
+    assert chunk_draws(n, g, D, m, False, memory, 2) == 2116
+    # a sub-batch draw: 8 n (28 + D) = 806,400 bytes, with indicator weights per draw 8 n (28 + D + m) = 1,635,200
+    assert sub_batch_draws(n, D, m, False) == 8 * 2**20 // 806_400 == 10
+    assert sub_batch_draws(n, D, m, True) == 8 * 2**20 // 1_635_200 == 5
+    assert chunk_bytes(n, g, D, m, True)[0] == fixed  # both within SUB_BYTES
+    assert chunk_draws(100, 50, D, m, False, memory, 2) == 16384  # capped by chunk_size
+    assert chunk_draws(100, 50, D, m, False, memory, 2, upper=1000) == 1000
+    assert chunk_draws(n, g, D, m, False, fixed + per_draw - 1, 1) == 0  # not even one draw
+    assert chunk_draws(n, g, D, m, False, fixed + per_draw, 1) == 1
+
+
+def test_a_budget_too_small_for_one_draw_is_refused_naming_memory(demo):
+    from zhenxing.errors import InputError
+
+    fw, ds, scs = demo
+    with pytest.raises(InputError) as err:
+        simulate(ds, 2023, scs[0], n_draws=100, workers=2, memory=2**20)
+    assert err.value.problems[0].where == "--memory" and "expected at least" in err.value.problems[0].what
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("512M", 512 * 2**20), ("1G", 2**30), ("800MB", 800 * 2**20), ("1.5GiB", 3 * 2**29),
+    ("536870912", 536870912), ("64k", 65536), (" 2 g ", 2 * 2**30), ("100B", 100),
+])
+def test_memory_sizes_are_parsed(text, expected):
+    from zhenxing.montecarlo import parse_memory
+
+    assert parse_memory(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "0", "-1", "abc", "512X", "1e9", "0.1", "M", "5iB", "1 000M"])
+def test_other_memory_sizes_are_refused_naming_memory(text):
+    from zhenxing.errors import InputError
+    from zhenxing.montecarlo import parse_memory
+
+    with pytest.raises(InputError) as err:
+        parse_memory(text)
+    assert err.value.problems[0].where == "--memory"
+
+
+def test_simulate_command_refuses_a_bad_memory_with_exit_2(tmp_path, monkeypatch, capsys):
+    from zhenxing import cli
+
+    monkeypatch.chdir(ROOT)
+    code = cli.main(["simulate", "--draws", "10", "--quiet", "--memory", "lots", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--memory" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _reference_ranks(steps, groups):
+    """Independent reference: ranks and bottom counts by direct comparison of every pair (O(n²) per draw)."""
+    above = steps[:, None, :] > steps[:, :, None]  # [r, i, k]: k above i
+    below = steps[:, None, :] < steps[:, :, None]
+    same = groups[None, :] == groups[:, None]
+    return (1 + above.sum(axis=2), 1 + (above & same).sum(axis=2), (below & same).sum(axis=2))
+
+
+@pytest.mark.parametrize("span", [3, 40, 5000])  # heavy ties, counting, sorting
+def test_counting_and_sorting_ranks_equal_pairwise_comparison(span):
+    from zhenxing.montecarlo import _ranks_by_counting, _ranks_by_sorting, competition_ranks
+
+    rng = np.random.default_rng(span)
+    groups = rng.integers(0, 3, 150)
+    steps = rng.integers(9000, 9000 + span, (20, 150)).astype(np.int64)
+    expected = _reference_ranks(steps, groups)
+    for got in (competition_ranks(steps, groups), _ranks_by_counting(steps, groups, 3), _ranks_by_sorting(steps, groups)):
+        for g, e in zip(got, expected):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_city_last_equals_the_published_city_means():
+    from zhenxing.montecarlo import _city_last
+    from zhenxing.precision import mean_steps
+
+    rng = np.random.default_rng(3)
+    city = rng.permutation(np.repeat(np.arange(7), [1, 2, 3, 5, 8, 13, 2]))
+    steps = rng.integers(-50, 60, (400, len(city))).astype(np.int64)  # small range: many tied last places
+    means = mean_steps(steps, city, 7)
+    np.testing.assert_array_equal(_city_last(steps, city, 7), (means == means.min(axis=1, keepdims=True)).sum(axis=0))
+
+
+def test_noise_pool_is_the_same_whatever_the_piece_size(demo):
+    from zhenxing.montecarlo import build_model, build_pool, noisy_members
+
+    fw, ds, scs = demo
+    model = build_model(ds, 2023, scs[0])
+    np.testing.assert_array_equal(noisy_members(model, 5, 500, 530, piece=7), noisy_members(model, 5, 500, 530))
+    whole = build_pool(model, 5, 600, workers=1)
+    np.testing.assert_array_equal(build_pool(model, 5, 600, workers=2, piece=13), whole)
