@@ -742,11 +742,13 @@ def _summarise(model: Model, tally: _Tally, year: int, n_draws: int, seed: int, 
 # ---------------------------------------------------------------------------
 
 
-def _blocks_tally(model: Model, pool: np.ndarray, seed: int, first: int, stop: int, n_draws: int, noise_pool: int) -> _Tally:
-    """Dask task: the integer tally of seed blocks ``first..stop-1`` (one :data:`BLOCK` of draws at a time)."""
+def _blocks_tally(model: Model, pool: np.ndarray, seed: int, first: int, stop: int, n_draws: int, noise_pool: int,
+                  chunk: int = BLOCK) -> _Tally:
+    """Dask task: the integer tally of seed blocks ``first..stop-1``, ``chunk`` draws at a time (any chunk: the same tally)."""
     tally = None
-    for b in range(first, stop):
-        tally = _chunk(model, pool, seed, b * BLOCK, min((b + 1) * BLOCK, n_draws), noise_pool, into=tally)
+    end = min(stop * BLOCK, n_draws)
+    for s in range(first * BLOCK, end, chunk):
+        tally = _chunk(model, pool, seed, s, min(s + chunk, end), noise_pool, into=tally)
     return tally
 
 
@@ -775,9 +777,10 @@ def simulate_dask(
     ``blocks_per_task``: one block per task, grouped when there are more than
     8 blocks per worker thread, so that the tallies sent back stay few.
     ``progress`` is called with the draws of each finished task. ``memory``
-    bounds the pool's construction here as in :func:`simulate`; a task's working
-    arrays are those of one block (:func:`chunk_bytes` for :data:`BLOCK` draws) and
-    its tally. A task that fails (or whose worker died more often than the
+    (default :data:`DEFAULT_MEMORY`) bounds the pool's construction here as in
+    :func:`simulate`, and each task draws :func:`chunk_draws` at a time for its
+    worker thread's share of ``memory`` (the cluster's threads sharing it as
+    local threads do). A task that fails (or whose worker died more often than the
     scheduler allows) raises here.
     """
     import importlib
@@ -803,15 +806,21 @@ def simulate_dask(
     asked = max(1, pool_workers or (os.cpu_count() or 1))
     pool = build_pool(model, seed, K, workers=asked, piece=pool_piece(model, DEFAULT_MEMORY if memory is None else int(memory), asked))
     n_blocks = -(-n_draws // BLOCK)
-    per_task = blocks_per_task or max(1, n_blocks // (8 * worker_count(client)))
+    threads = worker_count(client)
+    per_task = blocks_per_task or max(1, n_blocks // (8 * threads))
+    fw = model.framework
+    max_g = int(np.bincount(model.category_index).max())
+    # each worker thread's share of the budget, as the local threads share it
+    chunk = max(1, chunk_draws(model.n_units, max_g, len(fw.dimensions), len(fw.indicators),
+                               scenario.uncertainty.indicator_weights is not None,
+                               DEFAULT_MEMORY if memory is None else int(memory), threads))
     model_f, pool_f = client.scatter([model, pool], broadcast=True, hash=False)  # hashing 64 MB of pool costs more than it saves
     futures = {}
     for first in range(0, n_blocks, per_task):
         stop = min(first + per_task, n_blocks)
-        f = client.submit(_blocks_tally, model_f, pool_f, seed, first, stop, n_draws, K, pure=False)
+        f = client.submit(_blocks_tally, model_f, pool_f, seed, first, stop, n_draws, K, chunk, pure=False)
         futures[f] = min(stop * BLOCK, n_draws) - first * BLOCK
     n = model.n_units
-    max_g = int(np.bincount(model.category_index).max())
     tally = _Tally(np.zeros((n, max_g), np.int64), np.zeros((n, n), np.int64), np.zeros(n, np.int64),
                    np.zeros(len(model.cities), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
     try:
