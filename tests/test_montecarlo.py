@@ -225,9 +225,9 @@ def test_identical_results_for_two_memory_budgets_and_chunk_sizes_at_400_units(p
 
     ds, scs = province_400
     fw = ds.framework
-    # 32 MiB for two workers is a few hundred draws per chunk at 400 units; 1 GiB is the chunk_size cap
-    small, large = 32 * 2**20, 2**30
-    assert chunk_draws(400, 200, 8, 37, False, small, 2) < 1000 < chunk_draws(400, 200, 8, 37, False, large, 2) == 16384
+    # 96 MiB for two workers is under 2,000 draws per chunk at 400 units; 1 GiB is the chunk_size cap
+    small, large = 96 * 2**20, 2**30
+    assert chunk_draws(400, 200, 8, 37, False, small, 2) < 2000 < chunk_draws(400, 200, 8, 37, False, large, 2) == 16384
     runs = [
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, memory=small),
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=1, memory=large),
@@ -251,13 +251,13 @@ def test_chunk_size_formula():
     fixed = 8 * n * n + 8 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + 2 * BLOCK * inputs
     per_draw = 16 * n + inputs
     assert chunk_bytes(n, g, D, m, False) == (fixed, per_draw)
-    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 8,388,608 (sub-batch) + 3,211,264 (inputs)
-    assert (fixed, per_draw) == (105_679_872, 45_192)
-    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 105,679,872) // 45,192 = 2,116
-    assert chunk_draws(n, g, D, m, False, memory, 2) == 2116
+    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 33,554,432 (sub-batch) + 3,211,264 (inputs)
+    assert (fixed, per_draw) == (130_845_696, 45_192)
+    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 130,845,696) // 45,192 = 1,559
+    assert chunk_draws(n, g, D, m, False, memory, 2) == 1559
     # a sub-batch draw: 8 n (28 + D) = 806,400 bytes, with indicator weights per draw 8 n (28 + D + m) = 1,635,200
-    assert sub_batch_draws(n, D, m, False) == 8 * 2**20 // 806_400 == 10
-    assert sub_batch_draws(n, D, m, True) == 8 * 2**20 // 1_635_200 == 5
+    assert sub_batch_draws(n, D, m, False) == 32 * 2**20 // 806_400 == 41
+    assert sub_batch_draws(n, D, m, True) == 32 * 2**20 // 1_635_200 == 20
     assert chunk_bytes(n, g, D, m, True)[0] == fixed  # both within SUB_BYTES
     assert chunk_draws(100, 50, D, m, False, memory, 2) == 16384  # capped by chunk_size
     assert chunk_draws(100, 50, D, m, False, memory, 2, upper=1000) == 1000

@@ -64,7 +64,7 @@ POOL_BYTES = 64 * 2**20
 #: Working memory of all workers together when ``memory`` is not given (the pool and the tallies come on top).
 DEFAULT_MEMORY = 384 * 2**20
 #: Target size of a sub-batch's arrays (draws scored and ranked together inside a chunk).
-SUB_BYTES = 8 * 2**20
+SUB_BYTES = 32 * 2**20
 #: Unit-sized (8 n bytes) arrays a draw of a sub-batch needs, besides its gathered attainments.
 SUB_ARRAYS = 28
 #: Ranks are counted with a histogram when its bins, over all groups and the province, are at most this many per unit.
