@@ -496,3 +496,54 @@ def test_published_tie_shares_the_rank_that_unrounded_scores_split():
     assert (exact.best[0], exact.worst[0]) == (2, 2)
     assert (published.best[0], published.worst[0]) == (1, 1)
     assert (published.best[1], published.worst[1]) == (1, 1)
+
+
+# ---------------------------------------------------------------------------
+# at national size: the closed-form screen blockwise, only contested pairs in the MILPs
+# ---------------------------------------------------------------------------
+
+
+def _random_case(seed: int, n: int, D: int, n_groups: int):
+    rng = np.random.default_rng(seed)
+    A = rng.random((n, D)) * 0.5 + rng.random((n, 1)) * 0.5  # a level plus as much spread: many contested pairs
+    c = rng.integers(-2, 3, n) * 0.5
+    w0 = rng.dirichlet(np.ones(D) * 5) * 100
+    return A, c, w0 * 0.6, w0 * 1.4, rng.integers(0, n_groups, n)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_blockwise_dominance_equals_the_full_closed_form(seed):
+    A, c, lo, hi, groups = _random_case(seed, 90, 5, 3)
+    full_lo, full_hi = box_extremes(pair_differences(A, c, 100.0) - 0.01, lo, hi)  # (n, n): all pairs at once
+    same = (groups[:, None] == groups[None, :]) & ~np.eye(90, dtype=bool)
+    for block in (1, 5 * 8 * 3 * 40, None):  # one row at a time, a few rows, the default (whole groups)
+        dom = pairwise_dominance(A, c, lo, hi, groups, 100.0, tie_tol=0.01, block_bytes=block)
+        np.testing.assert_array_equal(dom.always, (full_lo > 0) & same)
+        np.testing.assert_array_equal(dom.never, (full_hi <= 0) & same)
+        np.testing.assert_array_equal(dom.lower[same], full_lo[same])
+        np.testing.assert_array_equal(dom.upper[same], full_hi[same])
+        assert np.isnan(dom.lower[~same]).all() and np.isnan(dom.upper[~same]).all()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_screened_bounds_equal_the_milp_over_every_rival(seed):
+    """The closed form and the vertex screen only decide what the MILP over all rivals would find."""
+    from zhenxing.robustness import STRICT_MARGIN_REL, _solve_bound, _solve_published_bound
+
+    A, c, lo, hi, groups = _random_case(seed, 16, 5, 2)
+    screened = rank_bounds(A, c, lo, hi, groups, 100.0)
+    published = rank_bounds(A, c, lo, hi, groups, 100.0, decimals=2)
+    assert 0 < published.n_milp < 2 * 16  # some bounds need a MILP, most do not
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(16):
+            idx = np.flatnonzero(groups == groups[i])
+            pos = int(np.flatnonzero(idx == i)[0])
+            rivals = np.delete(np.arange(len(idx)), pos)
+            d = 100.0 * (A[idx[rivals]] - A[i]) + (c[idx[rivals]] - c[i])[:, None]
+            eps = STRICT_MARGIN_REL * 100.0
+            assert screened.best[i] == 1 + _solve_bound(d, lo, hi, eps, worst=False)[0]
+            assert screened.worst[i] == 1 + _solve_bound(d, lo, hi, eps, worst=True)[0]
+            sub_A, sub_c = A[idx], c[idx]
+            assert published.best[i] == 1 + _solve_published_bound(sub_A, sub_c, pos, rivals, lo, hi, 100.0, 2, False, len(rivals))[0]
+            assert published.worst[i] == 1 + _solve_published_bound(sub_A, sub_c, pos, rivals, lo, hi, 100.0, 2, True, 0)[0]
