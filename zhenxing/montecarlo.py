@@ -19,6 +19,17 @@ How it stays fast
   the demo province); beyond that, draws share members, and the noise part of
   a probability's error no longer shrinks with more draws (its standard error
   is about that of ``noise_pool`` independent draws).
+* Memory is bounded by a budget (``simulate(memory=...)``, ``--memory``,
+  default :data:`DEFAULT_MEMORY`) for the working arrays of all workers
+  together: the chunk size comes from the number of units (:func:`chunk_draws`;
+  a chunk keeps two int32 ranks per unit and draw, and counts them at its end
+  into ``8 n²`` bytes), inside a chunk draws are scored and ranked
+  :func:`sub_batch_draws` at a time (cache-sized), and the noise pool is built
+  :func:`pool_piece` members at a time. The pool (:data:`POOL_BYTES`) and the
+  one shared tally (``8 n (n + max category size)`` bytes) come on top.
+* Ranks within category and province are counted, not sorted, when the
+  published totals of a sub-batch span few steps against the number of units
+  (:func:`competition_ranks`): O(n) per draw at 2,800 units.
 * Random numbers are generated per fixed block of :data:`BLOCK` draws from
   ``SeedSequence(seed, spawn_key=(block,))``; every count is an integer and
   the sum of totals is kept in integer publication steps. The result for
