@@ -415,10 +415,9 @@ class _Tally:
     rank_change: np.ndarray  # (n,) sum of (simulated - nominal) category rank, integers
     score_sum: np.ndarray  # (n,) sum of published totals in integer steps, exact in any order
 
-    def add(self, other: _Tally, province: bool = True) -> None:
+    def add(self, other: _Tally) -> None:
         self.rank_category += other.rank_category
-        if province:
-            self.rank_province += other.rank_province
+        self.rank_province += other.rank_province
         self.bottom += other.bottom
         self.city_last += other.city_last
         self.rank_change += other.rank_change
@@ -534,7 +533,11 @@ def _chunk(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noi
         return _Tally(category, counts(rank_prov, n), bottom, city_last, change, score_sum)
     guard = lock or contextlib.nullcontext()
     with guard:
-        into.add(_Tally(category, into.rank_province[:0], bottom, city_last, change, score_sum), province=False)
+        into.rank_category += category
+        into.bottom += bottom
+        into.city_last += city_last
+        into.rank_change += change
+        into.score_sum += score_sum
     del category, rank_cat
     province = counts(rank_prov, n)  # the chunk's largest array (8 n² bytes), counted last
     with guard:
