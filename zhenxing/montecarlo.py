@@ -689,7 +689,7 @@ def simulate(
     if chunk < 1:
         need = asked * sum(chunk_bytes(n, max_g, len(fw.dimensions), len(fw.indicators), per_draw_weights))
         raise InputError([Problem("--memory", f"{memory / 2**20:.0f} MiB cannot hold one draw of {n} units on {asked} "
-                                  f"worker(s); expected at least {need / 2**20:.0f} MiB (e.g. --memory {-(-need // 2**20)}M), "
+                                  f"worker(s); expected at least {-(-need // 2**20)} MiB (e.g. --memory {-(-need // 2**20)}M), "
                                   "or fewer --workers")], "invalid simulation settings")
     K = pool_size(model, n_draws, noise_pool)
     pool = build_pool(model, seed, K, workers=asked, piece=pool_piece(model, memory, asked))
