@@ -1,0 +1,141 @@
+"""Benchmark: every cost from one province to the nation (100, 400, 1,600 and 2,800 units).
+
+The provinces are the demo replicated (:mod:`benchmarks._big`: N/100 copies,
+cities renamed, values perturbed by 0.5 % so the copies do not tie), as the issue
+measured them; ``zhenxing demo --units N`` makes provinces of the same sizes
+from the generator. For each size:
+
+* **scoring**: :func:`~zhenxing.scoring.score_year` for the last year (median of 5);
+* **gap analysis**: :func:`~zhenxing.gap.county_gap` of one unit, the cheapest
+  path included (median of 3);
+* **Monte Carlo**: draws per second and the peak resident memory of a child
+  process running :func:`~zhenxing.montecarlo.simulate` alone (baseline
+  scenario, the default ``--memory``), with the per-draw pandas reference
+  (:func:`~zhenxing.montecarlo.reference_simulate`) timed in the same child for
+  the speed-up (child of :mod:`benchmarks.memory_scale`);
+* **rank bounds**: :func:`~zhenxing.robustness.rank_bounds_table` (±20 %) for
+  every unit, total and per unit, the MILPs solved and the share of (unit,
+  rival) pairs the closed form settles;
+
+then the growth exponent of each cost in the number of units (slope of log cost
+on log n), and the report throughput of the local process pool against a Dask
+``LocalCluster`` on the same cores (county reports of the demo city, from
+:mod:`benchmarks.dask_reports`). The targets of issue 11 are checked at the end.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 100 400 1600 2800] [--draws 20000] [--reports 6] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.memory_scale import _run_child, growth  # noqa: E402
+
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def score_and_gap(n: int) -> dict:
+    from benchmarks._big import big_dataset
+    from zhenxing.gap import county_gap
+    from zhenxing.scoring import score_year
+
+    ds = big_dataset(n)
+    year = ds.years[-1]
+    scoring = median_time(lambda: score_year(ds, year), 5)
+    result = score_year(ds, year)
+    worst = result.units.sort_values("margin_bottom").iloc[len(result.units) // 10]["code"]  # a unit near the line
+    gap = median_time(lambda: county_gap(ds, worst, year, result=result), 3)
+    return {"n": len(result.units), "scoring": scoring, "gap": gap}
+
+
+def reports(n_reports: int, jobs: int) -> dict:
+    """Seconds per report on the local pool and on a LocalCluster (started by the run, and warm)."""
+    from benchmarks.dask_reports import run_once
+    from zhenxing.cluster import dask_client
+
+    units = ["990102", "990103", "990121", "990122", "990123", "990124", "990181"][:n_reports]
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["processes"] = run_once(units, jobs, Path(tmp) / "p")[0] / len(units)
+        out["dask"] = run_once(units, jobs, Path(tmp) / "d", scheduler="dask")[0] / len(units)
+        with dask_client("dask", n_workers=jobs) as client:
+            client.run(__import__, "zhenxing.report.kernel")
+            out["dask_warm"] = run_once(units, jobs, Path(tmp) / "w", client=client)[0] / len(units)
+    out["n"] = len(units)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 400, 1600, 2800])
+    ap.add_argument("--draws", type=int, default=20_000, help="Monte Carlo draws per size")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--reference-draws", type=int, default=3)
+    ap.add_argument("--bounds-timeout", type=float, default=1800.0, help="seconds each rank-bounds size may take")
+    ap.add_argument("--reports", type=int, default=6, help="county reports per scheduler (0: skip)")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+
+    rows = []
+    for n in args.sizes:
+        r = score_and_gap(n)
+        mc = _run_child(["mc", str(n), str(args.draws), str(args.workers), "-", str(args.reference_draws)], None)
+        b = _run_child(["bounds", str(n), "0.2"], args.bounds_timeout)
+        r.update(draws_per_s=args.draws / mc["seconds"], mc_peak_mb=mc["peak_mb"],
+                 speedup=mc["reference_s_per_draw"] / (mc["seconds"] / args.draws),
+                 bounds=b["seconds"] if b else float("nan"), milps=b["milps"] if b else -1,
+                 decided=b["decided_share"] if b else float("nan"))
+        rows.append(r)
+        print(f"{n:>5} units: scoring {r['scoring'] * 1e3:.0f} ms, gap {r['gap'] * 1e3:.0f} ms, "
+              f"Monte Carlo {r['draws_per_s']:,.0f} draws/s ({r['speedup']:,.0f}x the pandas path) peak {r['mc_peak_mb']:.0f} MB, "
+              f"rank bounds {r['bounds']:.1f} s", flush=True)
+
+    print()
+    print(f"{'units':>6} {'score ms':>9} {'gap ms':>7} {'draws/s':>9} {'x pandas':>9} {'MC peak MB':>10} "
+          f"{'bounds s':>9} {'ms/unit':>8} {'MILPs':>6} {'decided':>8}")
+    for r in rows:
+        print(f"{r['n']:>6} {r['scoring'] * 1e3:>9.1f} {r['gap'] * 1e3:>7.1f} {r['draws_per_s']:>9,.0f} {r['speedup']:>8,.0f}x "
+              f"{r['mc_peak_mb']:>10.0f} {r['bounds']:>9.1f} {r['bounds'] / r['n'] * 1e3:>8.1f} {r['milps']:>6} {r['decided']:>8.1%}")
+    ns = [r["n"] for r in rows]
+    done = [r for r in rows if r["bounds"] == r["bounds"]]
+    print("growth in the number of units (cost ~ n^k): "
+          f"scoring k={growth(ns, [r['scoring'] for r in rows]):.2f}, gap k={growth(ns, [r['gap'] for r in rows]):.2f}, "
+          f"Monte Carlo time per draw k={growth(ns, [1 / r['draws_per_s'] for r in rows]):.2f}, "
+          f"peak memory k={growth(ns, [r['mc_peak_mb'] for r in rows]):.2f}, "
+          f"rank bounds k={growth([r['n'] for r in done], [r['bounds'] for r in done]):.2f}")
+
+    if args.reports:
+        rep = reports(args.reports, args.jobs)
+        print()
+        print(f"county reports ({rep['n']}, {args.jobs} jobs): local pool {rep['processes']:.2f} s/report, "
+              f"Dask LocalCluster {rep['dask']:.2f} s/report (ratio {rep['dask'] / rep['processes']:.2f}, cluster start included), "
+              f"warm cluster {rep['dask_warm']:.2f} s/report (overhead {100 * (rep['dask_warm'] / rep['processes'] - 1):+.0f} %)")
+
+    big = rows[-1]
+    print()
+    print("targets (issue 11):")
+    print(f"  {big['n']} units: {big['draws_per_s']:,.0f} draws/s (target >= 10,000): {'met' if big['draws_per_s'] >= 10_000 else 'NOT met'}; "
+          f"peak {big['mc_peak_mb']:.0f} MB (target < 1,024): {'met' if big['mc_peak_mb'] < 1024 else 'NOT met'}")
+    if args.reports:
+        over = rep["dask_warm"] / rep["processes"] - 1
+        print(f"  Dask overhead per report {100 * over:+.0f} % (target within 10 %): {'met' if over <= 0.10 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
