@@ -87,7 +87,8 @@ def dask_client(spec: str, n_workers: int | None = None, threads_per_worker: int
     if spec == DASK:
         with dask.config.set({"distributed.scheduler.allowed-failures": WORKER_DEATHS_RETRIED, **WORKER_ENVIRON}):
             cluster = LocalCluster(n_workers=max(1, n_workers or os.cpu_count() or 1), threads_per_worker=threads_per_worker,
-                                   processes=True, host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
+                                   processes=True, host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=logging.CRITICAL)  # a dying worker is reported as a failed report, not a log line
         try:
             client = Client(cluster)
             try:
