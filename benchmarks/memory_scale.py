@@ -85,8 +85,8 @@ def child_bounds(n: int, spread: float) -> dict:
     seen = []
     original = rb._published_rank_bounds
 
-    def recording(A, c, w_lo, w_hi, groups, scale, decimals):
-        out = original(A, c, w_lo, w_hi, groups, scale, decimals)
+    def recording(A, c, w_lo, w_hi, groups, scale, decimals, **kw):
+        out = original(A, c, w_lo, w_hi, groups, scale, decimals, **kw)
         g = np.zeros(len(A), int) if groups is None else np.asarray(groups)
         rivals = (np.bincount(g)[g] - 1).sum()
         seen.append((int(out.n_milp), int(out.n_always.sum() + out.n_never.sum()), int(rivals)))

@@ -547,3 +547,16 @@ def test_screened_bounds_equal_the_milp_over_every_rival(seed):
             sub_A, sub_c = A[idx], c[idx]
             assert published.best[i] == 1 + _solve_published_bound(sub_A, sub_c, pos, rivals, lo, hi, 100.0, 2, False, len(rivals))[0]
             assert published.worst[i] == 1 + _solve_published_bound(sub_A, sub_c, pos, rivals, lo, hi, 100.0, 2, True, 0)[0]
+
+
+@pytest.mark.parametrize("seed, limit", [(3, 2), (4, 3)])
+def test_bounds_up_to_a_limit_fall_on_the_same_side_as_the_exact_ones(seed, limit):
+    from zhenxing.robustness import _published_rank_bounds
+
+    A, c, lo, hi, groups = _random_case(seed, 16, 5, 2)
+    exact = _published_rank_bounds(A, c, lo, hi, groups, 100.0, 2)
+    capped = _published_rank_bounds(A, c, lo, hi, groups, 100.0, 2, limit=limit)
+    np.testing.assert_array_equal(capped.best <= limit, exact.best <= limit)
+    np.testing.assert_array_equal(capped.worst <= limit, exact.worst <= limit)
+    assert (exact.best <= limit).any() and (exact.worst > limit).any()
+    assert capped.n_milp <= exact.n_milp

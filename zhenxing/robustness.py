@@ -481,9 +481,18 @@ def _bound_arrays(n: int, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 
 def _published_rank_bounds(
-    A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int
+    A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int,
+    limit: int | None = None,
 ) -> RankBounds:
-    """:func:`rank_bounds` on totals published at ``decimals`` (module docstring, "Ranks as published")."""
+    """:func:`rank_bounds` on totals published at ``decimals`` (module docstring, "Ranks as published").
+
+    ``limit``: only which side of ``limit`` each bound lies on is wanted (is the
+    best / worst rank at most ``limit``?): a unit that ``limit`` or more rivals
+    beat everywhere gets ``base = 1 + n_always`` for both bounds without
+    screening, and a screened point already on the far side of ``limit``
+    settles a bound without a MILP. The reported bounds are then on the same
+    side of ``limit`` as the exact ones, not necessarily equal to them.
+    """
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     n, D = A.shape
     step = 10.0**-decimals
@@ -506,13 +515,15 @@ def _published_rank_bounds(
             und = np.flatnonzero(~always[i, idx] & ~never[i, idx])
             und = und[und != pos]
             base = 1 + int(n_always[i])
-            if len(und) == 0:
+            if len(und) == 0 or (limit is not None and base > limit):
                 best[i] = worst[i] = base
                 best_w[i] = worst_w[i] = pts[0]
                 continue
             r = base + (screened[:, und] > screened[:, [pos]]).sum(axis=1)
             s_best, s_worst = int(np.argmin(r)), int(np.argmax(r))
-            for which, s_k, done in (("best", s_best, r[s_best] == base), ("worst", s_worst, r[s_worst] == base + len(und))):
+            best_done = r[s_best] == base or (limit is not None and r[s_best] <= limit)
+            worst_done = r[s_worst] == base + len(und) or (limit is not None and r[s_worst] > limit)
+            for which, s_k, done in (("best", s_best, best_done), ("worst", s_worst, worst_done)):
                 if done:
                     value, w = int(r[s_k]), pts[s_k]
                 else:
@@ -735,7 +746,9 @@ def rank_bounds_table(
     itself: fewer than ``k`` units of the category published strictly below it.
     The number of units below comes from the same bounds on the negated scores
     (ranks from the bottom; rounding half away from zero is symmetric), so ties
-    at the line count as the nominal flags count them. Sorted by category
+    at the line count as the nominal flags count them; those bounds are settled
+    only up to the line (``limit=k``), so units that ``k`` or more always
+    outscore need no MILP. Sorted by category
     (framework order) then nominal rank.
 
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
@@ -754,11 +767,12 @@ def rank_bounds_table(
     p = fw.publication.decimals  # ranks as published
     by_cat = rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, decimals=p)
     by_prov = rank_bounds(A, c, w_lo, w_hi, None, fw.scale, decimals=p)
-    from_bottom = rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, decimals=p)  # 1 + units strictly below
+    k = fw.warning_talk.per_category
+    # 1 + units strictly below; only whether fewer than k can be (or always are) below matters
+    from_bottom = _published_rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, p, limit=k)
     total = arr["total"]
     units = yd.units
     n_cat = np.bincount(cat, minlength=len(fw.categories))[cat]
-    k = fw.warning_talk.per_category
     out = pd.DataFrame(
         {
             "code": units["code"].to_numpy(),
