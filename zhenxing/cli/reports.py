@@ -61,6 +61,11 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if len(ds.files) > 1 or isinstance(values, list) or Path(values).is_dir():
         # the notebooks read one values file: the combined, validated values of all the files (data/processed/values_tidy.csv)
         _check_scope(s, ds, args, units)  # refusals first: nothing is written for a run that cannot start
+        if scheduler not in ("processes", "dask"):  # a scheduler that does not answer, before the combined values are written
+            from ..cluster import dask_client
+
+            with dask_client(scheduler, timeout=args.connect_timeout):
+                pass
         written = write_processed(ds, cfg.processed_dir)
         values = next(p for p in written if p.name == "values_tidy.csv")
         print(f"values of {len(ds.files)} files combined for the reports: wrote {values}")
