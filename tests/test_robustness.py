@@ -10,6 +10,7 @@ import os
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
@@ -560,3 +561,26 @@ def test_bounds_up_to_a_limit_fall_on_the_same_side_as_the_exact_ones(seed, limi
     np.testing.assert_array_equal(capped.worst <= limit, exact.worst <= limit)
     assert (exact.best <= limit).any() and (exact.worst > limit).any()
     assert capped.n_milp <= exact.n_milp
+
+
+def test_bounds_for_some_units_equal_the_full_tables_rows(ds):
+    from zhenxing.errors import InputError
+    from zhenxing.robustness import rank_bounds_table
+
+    full = rank_bounds_table(ds, 2023, 0.2)
+    home = list(full.loc[full["city"] == "青岚市", "code"])
+    some = rank_bounds_table(ds, 2023, 0.2, units=home)
+    pd.testing.assert_frame_equal(some, full[full["code"].isin(home)].reset_index(drop=True))
+    assert (some["n_province"] == len(full)).all()
+    with pytest.raises(InputError, match="990999"):
+        rank_bounds_table(ds, 2023, 0.2, units=["990999"])
+
+
+def test_simulate_bounds_scope():
+    from zhenxing.cli.simulate import bounds_scope
+    from zhenxing.robustness import ALL_UNITS_MAX
+
+    assert bounds_scope("auto", ALL_UNITS_MAX, "青岚市") == "all"
+    assert bounds_scope("auto", ALL_UNITS_MAX + 1, "青岚市") == "city"
+    assert bounds_scope("auto", 2800, None) == "none" and bounds_scope("city", 100, None) == "none"
+    assert bounds_scope("all", 2800, None) == "all" and bounds_scope("none", 100, "青岚市") == "none"

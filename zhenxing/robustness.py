@@ -482,7 +482,7 @@ def _bound_arrays(n: int, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 def _published_rank_bounds(
     A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int,
-    limit: int | None = None,
+    limit: int | None = None, only: np.ndarray | None = None,
 ) -> RankBounds:
     """:func:`rank_bounds` on totals published at ``decimals`` (module docstring, "Ranks as published").
 
@@ -492,6 +492,8 @@ def _published_rank_bounds(
     screening, and a screened point already on the far side of ``limit``
     settles a bound without a MILP. The reported bounds are then on the same
     side of ``limit`` as the exact ones, not necessarily equal to them.
+    ``only``: a boolean mask of the units whose bounds are wanted (every unit
+    still counts as a rival); the others get 0.
     """
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     n, D = A.shape
@@ -512,6 +514,10 @@ def _published_rank_bounds(
         idx = np.flatnonzero(groups == g)
         screened = to_steps(group_scores(A[idx], c[idx], pts, scale), decimals)  # (S, m) published steps
         for pos, i in enumerate(idx):
+            if only is not None and not only[i]:
+                best[i] = worst[i] = 0
+                best_w[i] = worst_w[i] = pts[0]
+                continue
             und = np.flatnonzero(~always[i, idx] & ~never[i, idx])
             und = und[und != pos]
             base = 1 + int(n_always[i])
@@ -720,12 +726,18 @@ def weight_box_arrays(
     return fw, yd, w0, arr
 
 
+#: the largest number of units whose bounds the reports and ``zhenxing simulate`` compute for every unit by
+#: default; above it, for the home city's units (measured: 400 units took minutes, 2,800 would take days)
+ALL_UNITS_MAX = 400
+
+
 def rank_bounds_table(
     dataset: Dataset,
     year: int,
     spread: float,
     options: ScoringOptions | None = None,
     dimension_weights: Sequence[float] | np.ndarray | None = None,
+    units: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Best and worst rank of every unit when each dimension weight moves within ±``spread``.
 
@@ -737,7 +749,7 @@ def rank_bounds_table(
     aggregation is linear in the weights and accepted.
 
     Columns: ``code, name_zh, city, category, total`` (nominal, points),
-    ``rank_category, rank_province`` (nominal), ``n_category``,
+    ``rank_category, rank_province`` (nominal), ``n_category``, ``n_province``,
     ``best_rank_category, worst_rank_category, best_rank_province,
     worst_rank_province``, ``n_always_beaten_by`` / ``n_never_beaten_by`` (rivals
     in the category that beat the unit for every / for no weights in the box),
@@ -749,7 +761,9 @@ def rank_bounds_table(
     at the line count as the nominal flags count them; those bounds are settled
     only up to the line (``limit=k``), so units that ``k`` or more always
     outscore need no MILP. Sorted by category
-    (framework order) then nominal rank.
+    (framework order) then nominal rank. ``units``: the codes whose bounds are
+    wanted (every unit still counts as a rival; the table has their rows only):
+    at national size a city's units take minutes where every unit would take days.
 
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
     weights not summing to the scale, or a non-arithmetic aggregation.
@@ -765,11 +779,19 @@ def rank_bounds_table(
         )
     cat = yd.category_index
     p = fw.publication.decimals  # ranks as published
-    by_cat = rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, decimals=p)
-    by_prov = rank_bounds(A, c, w_lo, w_hi, None, fw.scale, decimals=p)
+    codes = yd.units["code"].astype(str).to_numpy()
+    only = None
+    if units is not None:
+        wanted = {str(u) for u in units}
+        unknown = sorted(wanted - set(codes))
+        if unknown:
+            raise InputError([Problem("units", f"unit(s) {', '.join(unknown)} not assessed in {year}")], "invalid rank-bounds request")
+        only = np.isin(codes, list(wanted))
+    by_cat = _published_rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, p, only=only)
+    by_prov = _published_rank_bounds(A, c, w_lo, w_hi, None, fw.scale, p, only=only)
     k = fw.warning_talk.per_category
     # 1 + units strictly below; only whether fewer than k can be (or always are) below matters
-    from_bottom = _published_rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, p, limit=k)
+    from_bottom = _published_rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, p, limit=k, only=only)
     total = arr["total"]
     units = yd.units
     n_cat = np.bincount(cat, minlength=len(fw.categories))[cat]
@@ -785,6 +807,7 @@ def rank_bounds_table(
             "rank_category": competition_rank(total, cat),
             "rank_province": competition_rank(total),
             "n_category": n_cat,
+            "n_province": len(units),
             "best_rank_category": by_cat.best,
             "worst_rank_category": by_cat.worst,
             "best_rank_province": by_prov.best,
@@ -796,5 +819,7 @@ def rank_bounds_table(
         }
     )
     out["_c"] = cat
+    if only is not None:
+        out = out[only]
     out = out.sort_values(["_c", "rank_category", "code"], kind="stable").drop(columns="_c").reset_index(drop=True)
     return out

@@ -12,6 +12,7 @@ from ..display import format_table
 from ..errors import InputError, Problem
 from ..io import csv_writer, write_files
 from ..labels import localise
+from ..robustness import ALL_UNITS_MAX
 from .common import common_args, home_city, load, print_left_out, settings, year_of
 
 
@@ -29,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--memory", help="working memory of the Monte Carlo workers together, e.g. 512M, 1G, 800MB or bytes "
                    "(binary: 1M = 2^20 bytes; default 384M); sets the chunk size (at most --chunk); results do not depend on it")
     p.add_argument("--spread", type=float, default=0.2, help="±share each dimension weight may move for the exact rank bounds (default: 0.2)")
+    p.add_argument("--bounds", choices=["auto", "all", "city", "none"], default="auto",
+                   help=f"whose exact rank bounds: every unit, the home city's, or none (default auto: every unit up to "
+                        f"{ALL_UNITS_MAX} assessed units, else the home city's; at national size every unit would take days)")
     p.add_argument("--city", help="city of interest (default: home_city of the run file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", default="processes",
@@ -97,7 +101,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                progress=bar.update, memory=memory)
     # exact bounds need a score linear in the weights (weighted arithmetic aggregation)
     linear = mc_scenario.options.aggregation == "arithmetic"
-    bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options) if linear else None
+    who = bounds_scope(args.bounds, len(sim.units), city)
+    bounds = None
+    if linear and who != "none":
+        mine = sim.units.loc[sim.units["city"] == city, "code"].tolist() if who == "city" else None
+        bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine)
     seconds = time.perf_counter() - t0
 
     lang = cfg.lang
@@ -114,13 +122,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     en = lang == "en"
     print(f"{len(scenarios)} scenarios compared; Kendall's tau against '{scenarios[0].id}': "
           + ", ".join(f"{s.id} {comparison.kendall.loc[scenarios[0].id, s.id]:.3f}" for s in scenarios[1:]))
-    bounds_note = f"exact bounds within ±{args.spread:.0%}" if linear else (
-        f"no exact bounds: '{mc_scenario.id}' aggregates with '{mc_scenario.options.aggregation}', not linear in the weights")
+    if not linear:
+        bounds_note = f"no exact bounds: '{mc_scenario.id}' aggregates with '{mc_scenario.options.aggregation}', not linear in the weights"
+    elif bounds is None:
+        bounds_note = "no exact bounds (--bounds none, or no home city for --bounds city)"
+    else:
+        bounds_note = f"exact bounds within ±{args.spread:.0%} for {'every unit' if who == 'all' else city + chr(39) + 's ' + str(len(bounds)) + ' units'}"
     print(f"Monte Carlo '{sim.scenario}': {sim.n_draws:,} draws (seed {seed}, noise pool {sim.noise_pool}); {bounds_note}; {seconds:.1f} s")
     units = sim.units
     cols = ["name_zh", "name_en", "category", "nominal_rank_category", "median_rank_category", "p05_rank_category", "p95_rank_category"]
     if bounds is not None:
-        units = units.merge(bounds[["code", "best_rank_category", "worst_rank_category"]], on="code")
+        units = units.merge(bounds[["code", "best_rank_category", "worst_rank_category"]], on="code", how="left")
         cols += ["best_rank_category", "worst_rank_category"]
     cols.append("p_bottom")
     if city and city in set(units["city"]):
@@ -144,6 +156,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     return 0
 
+
+
+def bounds_scope(choice: str, n_units: int, city: str | None) -> str:
+    """``all``, ``city`` or ``none``: whose exact rank bounds ``--bounds`` asks for (``auto``: every unit up to
+    :data:`ALL_UNITS_MAX` units, else the home city's, else none)."""
+    if choice == "auto":
+        choice = "all" if n_units <= ALL_UNITS_MAX else "city"
+    if choice == "city" and not city:
+        return "none"
+    return choice
 
 
 COMMANDS = {"simulate": cmd_simulate}

@@ -173,7 +173,8 @@ def rank_bounds_chart(
     mine = _with_names(city_rows(bounds, city, fw, f"rank_{level}"), sampled)
     rows = row_labels(mine, lang)
     codes = [str(c) for c in mine["code"]]
-    n = mine["n_category"].astype(int) if level == "category" else pd.Series(len(bounds), index=mine.index)
+    n_province = mine["n_province"].astype(int) if "n_province" in mine else pd.Series(len(bounds), index=mine.index)
+    n = mine["n_category"].astype(int) if level == "category" else n_province
     fig = go.Figure()
     if level == "category":
         fig.add_trace(zone_trace(pd.DataFrame({"n": n.to_numpy()}), rows, fw.warning_talk.per_category, lang))
