@@ -252,6 +252,7 @@ def audit_section_html(audit: Any, city: str, year: int, fw: Framework, lang: st
             "their thresholds, is in the data audit report linked from the index page." if en else
             "疑似错误（单位量级、照抄上年）在前；全省全部标记及核查规则、阈值见报告索引页中的《数据审核与统计检验》。")
     table = table_html(rows, columns, caption, lang, note=note,
-                       row_class=lambda r: "zx-flagged" if r["_severity"] == "error" else "zx-close") if rows else ""
+                       row_class=lambda r: "zx-flagged" if r["_severity"] == "error" else "zx-close",
+                       cell_class=lambda r, c: "zx-nowrap" if c.key in ("name", "year") and not en else "") if rows else ""
     empty = (f"No value of {name}'s units is flagged for {span}." if en else f"本市各单位 {span} 年数据未发现需核实的异常值。")
     return template("audit.html.j2").render(province=province, table=table, empty=empty)

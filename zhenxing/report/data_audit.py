@@ -67,11 +67,11 @@ def audit_rules_html(audit: Any, year: int, lang: str = "zh") -> str:
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     columns = [
         Column("check", "Check" if en else "核查项目"), Column("rule", "Rule and threshold" if en else "规则与阈值"),
-        Column("n_year", f"In {year}" if en else f"{year} 年标记", "int"),
-        Column("n_all", f"In {span}" if en else f"{span} 年标记", "int"),
+        Column("n_year", f"In {year}" if en else "本年标记", "int"),
+        Column("n_all", f"In {span}" if en else "各年合计", "int"),
     ]
     caption = "The checks and the flags they raised" if en else "核查规则与结果"
-    note = (f"{audit.n_values:,} values audited over {span}." if en else f"共核查 {span} 年 {audit.n_values:,} 个数值。")
+    note = (f"{audit.n_values:,} values audited over {span}." if en else f"本年为 {year} 年；共核查 {span} 年 {audit.n_values:,} 个数值。")
     return table_html(rows, columns, caption, lang, note=note)
 
 
