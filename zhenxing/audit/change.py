@@ -53,11 +53,13 @@ def change_text(x0: float, x1: float, log: bool, percent: bool, lang: str) -> st
     return f"{sign}{num(abs(d))}"
 
 
-def check_change(panel: Panel, options: AuditOptions, earlier: set[tuple[int, int, int]], zc: np.ndarray) -> list[Flag]:
+def check_change(panel: Panel, options: AuditOptions, earlier: set[tuple[int, int, int]], zc: np.ndarray,
+                 zchange: np.ndarray | None = None) -> list[Flag]:
     """Flags of the ``change`` check, for the changes into every year after the first.
 
     ``earlier``: cells ``(t, i, j)`` already flagged by another check; ``zc``: each value's
-    modified z in its category (:func:`~.outliers.category_stats`), which decides the year to flag.
+    modified z in its category (:func:`~.outliers.category_stats`), which decides the year to flag;
+    ``zchange[t, :, j]``: :func:`change_z` of every change, when already computed.
     """
     fw = panel.framework
     flags: list[Flag] = []
@@ -65,7 +67,7 @@ def check_change(panel: Panel, options: AuditOptions, earlier: set[tuple[int, in
     for t in range(1, len(panel.years)):
         year, prev = panel.years[t], panel.years[t - 1]
         for j, ind in enumerate(fw.indicators):
-            z = change_z(panel, t, j, options)
+            z = zchange[t, :, j] if zchange is not None else change_z(panel, t, j, options)
             log, pct = bool(panel.log_scaled[j]), is_percentage(ind)
             for i in np.flatnonzero(np.abs(np.nan_to_num(z)) > options.change_z):
                 i = int(i)

@@ -78,13 +78,15 @@ def missing_by_department(panel: Panel, submitted: pd.DataFrame | None = None) -
     submitted); None or without sources: the framework's departments alone (``source`` empty).
     """
     fw = panel.framework
-    cells = []
-    for t, year in enumerate(panel.years):
+    codes = np.asarray(panel.codes, dtype=object)
+    ids = np.asarray(fw.indicator_ids, dtype=object)
+    parts = []
+    for t, year in enumerate(panel.years):  # one frame per year, indicator-major as before, built from the arrays
         units = np.flatnonzero(panel.assessed[t])
-        for j, ind in enumerate(fw.indicators):
-            for i in units:
-                cells.append((year, panel.codes[i], ind.id, bool(np.isnan(panel.values[t, i, j]))))
-    df = pd.DataFrame(cells, columns=["year", "code", "indicator", "missing"])
+        miss = np.isnan(panel.values[t][units])  # (units, indicators)
+        parts.append(pd.DataFrame({"year": year, "code": np.tile(codes[units], len(ids)),
+                                   "indicator": np.repeat(ids, len(units)), "missing": miss.T.ravel()}))
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["year", "code", "indicator", "missing"])
     dep = {ind.id: fw.department_of_input.get(ind.id) for ind in fw.indicators}
     df["department"] = df["indicator"].map(lambda i: dep[i].id if dep[i] else "")
     df["source"] = ""
@@ -99,7 +101,8 @@ def missing_by_department(panel: Panel, submitted: pd.DataFrame | None = None) -
     for (year, department, source), g in df.groupby(["year", "department", "source"], sort=True):
         d = next((x for x in fw.departments if x.id == department), None)
         miss = g[g["missing"]]
-        order = [i for i in fw.indicator_ids if i in set(miss["indicator"])]
+        present = set(miss["indicator"])
+        order = [i for i in fw.indicator_ids if i in present]
         rows.append({"year": int(year), "department": department, "department_zh": d.name_zh if d else "",
                      "department_en": d.name_en if d else "", "source": source, "n_expected": len(g), "n_missing": len(miss),
                      "share_missing": len(miss) / len(g) if len(g) else float("nan"), "indicators": ", ".join(order)})

@@ -41,7 +41,7 @@ def audit_dataset(ds: Dataset, years: Iterable[int] | None = None, options: Audi
             zchange[t, :, j] = change_z(panel, t, j, options)
     scale = check_scale(panel, options, zc, centre, sigma, median, zchange)
     slipped = {(panel.years.index(f.year), f.unit, f.indicator) for f in scale}
-    changes = check_change(panel, options, slipped, zc)
+    changes = check_change(panel, options, slipped, zc, zchange)
     explained = slipped | {(panel.years.index(f.year), f.unit, f.indicator) for f in changes}
     outliers = [f for f in check_outliers(panel, options, zc, median, zchange)
                 if (panel.years.index(f.year), f.unit, f.indicator) not in explained]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..cluster import CONNECT_TIMEOUT, parse_scheduler
+from ..cluster import dask_client
 from ..errors import InputError, Problem
 from ..data import write_processed
 from .common import home_city, load, marker_arg, print_left_out, settings, values_arg, year_of
@@ -58,40 +60,40 @@ def cmd_reports(args: argparse.Namespace) -> int:
         raise InputError([Problem("--units", f"no unit code given (found {args.units!r}; expected codes such as 990101,990102)")], "invalid option")
     print_left_out(ds, year_of(s, ds), cfg.lang)
     values = cfg.values
-    if len(ds.files) > 1 or isinstance(values, list) or Path(values).is_dir():
-        # the notebooks read one values file: the combined, validated values of all the files (data/processed/values_tidy.csv)
-        _check_scope(s, ds, args, units)  # refusals first: nothing is written for a run that cannot start
-        if scheduler not in ("processes", "dask"):  # a scheduler that does not answer, before the combined values are written
-            from ..cluster import dask_client
-
-            with dask_client(scheduler, timeout=args.connect_timeout):
-                pass
-        written = write_processed(ds, cfg.processed_dir)
-        values = next(p for p in written if p.name == "values_tidy.csv")
-        print(f"values of {len(ds.files)} files combined for the reports: wrote {values}")
-    summary = run_reports(
-        cfg.framework,
-        cfg.register_path,
-        values,
-        dataset=ds,
-        year=cfg.year,
-        city=None if args.all_units else home_city(s, ds),
-        all_units=args.all_units,
-        units=units,
-        out=cfg.reports_dir,
-        jobs=args.jobs,
-        force=args.force,
-        standalone=args.standalone,
-        pdf=args.pdf,
-        lang=cfg.lang,
-        seed=cfg.seed,
-        ytd=cfg.ytd,
-        missing_markers=cfg.missing_markers,
-        notebooks_dir=args.notebooks,
-        progress=not args.quiet,
-        scheduler=scheduler,
-        connect_timeout=args.connect_timeout,
-    )
+    with ExitStack() as stack:
+        client = None
+        if len(ds.files) > 1 or isinstance(values, list) or Path(values).is_dir():
+            # the notebooks read one values file: the combined, validated values of all the files (data/processed/values_tidy.csv)
+            _check_scope(s, ds, args, units)  # refusals first: nothing is written for a run that cannot start
+            if scheduler not in ("processes", "dask"):  # a scheduler that does not answer, before the combined values are written
+                client = stack.enter_context(dask_client(scheduler, timeout=args.connect_timeout))
+            written = write_processed(ds, cfg.processed_dir)
+            values = next(p for p in written if p.name == "values_tidy.csv")
+            print(f"values of {len(ds.files)} files combined for the reports: wrote {values}")
+        summary = run_reports(
+            cfg.framework,
+            cfg.register_path,
+            values,
+            dataset=ds,
+            year=cfg.year,
+            city=None if args.all_units else home_city(s, ds),
+            all_units=args.all_units,
+            units=units,
+            out=cfg.reports_dir,
+            jobs=args.jobs,
+            force=args.force,
+            standalone=args.standalone,
+            pdf=args.pdf,
+            lang=cfg.lang,
+            seed=cfg.seed,
+            ytd=cfg.ytd,
+            missing_markers=cfg.missing_markers,
+            notebooks_dir=args.notebooks,
+            progress=not args.quiet,
+            scheduler=scheduler,
+            connect_timeout=args.connect_timeout,
+            client=client,
+        )
     print(summary.describe())
     return summary.exit_code
 

@@ -316,11 +316,12 @@ def run_reports(
         from .whatif import write_whatif
 
         write_whatif(run_dir, dataset, year, None if plan.scope == "all" else plan.scope, _scenario_files(paths["framework"]), lang, standalone, force)
-        if AUDIT_KEY in {j.key for j in plan.jobs}:
-            # the audit workbook beside the data-audit report: the suspicious cells to send back to the departments
+        if any(j.key == AUDIT_KEY for j in todo) or (AUDIT_KEY in {j.key for j in plan.jobs} and not (run_dir / AUDIT_WORKBOOK).is_file()):
+            # the audit workbook beside the data-audit report (the same data up to the year): the suspicious
+            # cells to send back to the departments; rewritten only with the report it goes with
             from ..audit import audit_dataset, write_audit_workbook
 
-            write_audit_workbook(audit_dataset(dataset), run_dir / AUDIT_WORKBOOK, lang)
+            write_audit_workbook(audit_dataset(dataset.until(year)), run_dir / AUDIT_WORKBOOK, lang)
         by_key = {j.key: j for j in todo}
 
         def record(r: ReportResult) -> None:

@@ -288,8 +288,6 @@ def winsorised_html(treated: ScoreResult, nominal: ScoreResult, fw: Framework, l
         text = (f"<p>若对异常值做缩尾处理（仅为假设情景，考核不做此处理），将改变 {len(changed)} 项指标的 {n_values} 个数值，"
                 f"{len(moved)} 个单位的类别内排名随之变化"
                 + (f"；约谈名单变化：{flip_text}。" if len(flips) else "；约谈名单不变。") + "</p>")
-    if not len(changed):
-        return text
     rows = [{"name": fw.label(fw.indicator_by_id[r["indicator"]], lang), "n": int(r["n_changed"]),
              "skew0": r["skew_before"], "skew1": r["skew_after"]} for r in changed.to_dict("records")]
     cols = [Column("name", "Indicator" if en else "指标"), Column("n", "Values changed" if en else "改变的数值", "int"),

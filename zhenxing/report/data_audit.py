@@ -76,11 +76,11 @@ def audit_rules_html(audit: Any, year: int, lang: str = "zh") -> str:
 
 
 def _ordered(flags: pd.DataFrame, city: str | None) -> pd.DataFrame:
-    """Likely errors first, then the home city's units, then by check and unit."""
+    """Likely errors first, then the home city's units, the later year first, then by check and unit."""
     order = {c: k for k, c in enumerate(CHECKS)}
     return (flags.assign(_s=(flags["severity"] != "error").astype(int), _h=(flags["city"] != (city or "")).astype(int),
-                         _c=flags["check"].map(order))
-            .sort_values(["_s", "_h", "_c", "code", "indicator"], kind="stable").drop(columns=["_s", "_h", "_c"]))
+                         _y=-flags["year"], _c=flags["check"].map(order))
+            .sort_values(["_s", "_h", "_y", "_c", "code", "indicator"], kind="stable").drop(columns=["_s", "_h", "_y", "_c"]))
 
 
 def audit_flags_html(audit: Any, year: int, fw: Framework, lang: str = "zh", city: str | None = None) -> str:
@@ -92,7 +92,7 @@ def audit_flags_html(audit: Any, year: int, fw: Framework, lang: str = "zh", cit
     flags = audit.flags[audit.flags["year"].isin(years) & (audit.flags["check"] != "coverage")]
     if flags.empty:
         return ""
-    shown = _ordered(flags.assign(_y=-flags["year"]), city).drop(columns="_y").head(MAX_FLAGS_SHOWN)
+    shown = _ordered(flags, city).head(MAX_FLAGS_SHOWN)
     whole_unit, whole_column = ("(whole unit)", "every unit") if en else ("（整体）", "全省各单位")
     rows = []
     for r in shown.to_dict("records"):

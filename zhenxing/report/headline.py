@@ -118,36 +118,40 @@ def standing_sentence(gap: GapLike, fw: Framework, lang: str = "zh") -> str:
     grade = grade_label(fw, r["grade"], lang)
     k = fw.warning_talk.per_category
     p = fw.publication.decimals
+
+    def pub(x: float) -> str:  # rounded as published (half away from zero), like the card above it
+        return format_published(x, p)
+
     if lang == "en":
         parts = [
-            f"**{name}** scored **{r['total']:.{p}f}** points in {r['year']} (grade: {grade}), "
+            f"**{name}** scored **{pub(r['total'])}** points in {r['year']} (grade: {grade}), "
             f"rank **{r['rank_category']} of {r['n_category']}** in the {cat} category and "
             f"{r['rank_province']} of {r['n_province']} in the province."
         ]
         if r["rank_category"] > 1:
-            parts.append(f"It needs more than {r['points_to_pass_next']:.{p}f} points to pass the unit above.")
+            parts.append(f"It needs more than {pub(r['points_to_pass_next'])} points to pass the unit above.")
         if r["warning_talk"] and r["points_to_leave_bottom"] is None:
             parts.append(f"**It is in the bottom {k} of its category (warning talk)**, which has no more than {k} units.")
         elif r["warning_talk"]:
             parts.append(f"**It is in the bottom {k} of its category (warning talk):** "
-                         f"it needs more than {r['points_to_leave_bottom']:.{p}f} points to leave that zone.")
+                         f"it needs more than {pub(r['points_to_leave_bottom'])} points to leave that zone.")
         else:
-            parts.append(f"It can lose {r['margin_above_bottom']:.{p}f} points before entering the bottom {k}.")
+            parts.append(f"It can lose {pub(r['margin_above_bottom'])} points before entering the bottom {k}.")
         if r["veto"]:
             parts.append("**A veto item applies: the top grade is barred.**")
     else:
         parts = [
-            f"**{name}** {r['year']} 年总分 **{r['total']:.{p}f}** 分，等次“{grade}”，"
+            f"**{name}** {r['year']} 年总分 **{pub(r['total'])}** 分，等次“{grade}”，"
             f"在{cat} {r['n_category']} 个单位中列第 **{r['rank_category']}** 位，全省 {r['n_province']} 个单位中列第 {r['rank_province']} 位。"
         ]
         if r["rank_category"] > 1:
-            parts.append(f"与前一名相差 {r['points_to_pass_next']:.{p}f} 分。")
+            parts.append(f"与前一名相差 {pub(r['points_to_pass_next'])} 分。")
         if r["warning_talk"] and r["points_to_leave_bottom"] is None:
             parts.append(f"**处于本类别末 {k} 位（约谈）**，本类别单位数不超过 {k} 个。")
         elif r["warning_talk"]:
-            parts.append(f"**处于本类别末 {k} 位（约谈）**，需增加 {r['points_to_leave_bottom']:.{p}f} 分以上方可走出约谈区。")
+            parts.append(f"**处于本类别末 {k} 位（约谈）**，需增加 {pub(r['points_to_leave_bottom'])} 分以上方可走出约谈区。")
         else:
-            parts.append(f"高出约谈线 {r['margin_above_bottom']:.{p}f} 分。")
+            parts.append(f"高出约谈线 {pub(r['margin_above_bottom'])} 分。")
         if r["veto"]:
             parts.append("**触发一票否决事项，不能评为最高等次。**")
     return "".join(parts) if lang != "en" else " ".join(parts)
