@@ -154,12 +154,12 @@ def test_sampled_ranks_stay_within_the_exact_bounds_of_the_same_box(demo):
 def test_draws_follow_the_declared_distributions(demo):
     """Weights and noise as the scenario declares them (the pandas reference reuses the same draws,
     so this is checked against the distributions themselves)."""
-    from zhenxing.montecarlo import BLOCK, _block, build_model, noisy_members
+    from zhenxing.montecarlo import BLOCK, block, build_model, noisy_members
 
     fw, ds, scs = demo
     base = scs[0]  # Dirichlet concentration 300; noise 2 %, rural income 1 %
     model = build_model(ds, 2023, base)
-    w = np.concatenate([_block(model, 5, b, 1).dim_w for b in range(4)])  # 4 * 4096 draws
+    w = np.concatenate([block(model, 5, b, 1).dim_w for b in range(4)])  # 4 * 4096 draws
     share = base.dimension_weights / 100
     kappa = base.uncertainty.dimension_weights.concentration
     sd = np.sqrt(share * (1 - share) / (kappa + 1))  # Dirichlet marginal
@@ -184,7 +184,7 @@ def test_draws_follow_the_declared_distributions(demo):
     np.testing.assert_array_equal(noisy_members(model, 5, 700, 703), noisy[700:703])
 
     box = scenario(fw, dimension_weights={"kind": "box", "spread": 0.3})
-    wb = _block(build_model(ds, 2023, box), 5, 0, 1).dim_w
+    wb = block(build_model(ds, 2023, box), 5, 0, 1).dim_w
     np.testing.assert_allclose(wb.sum(axis=1), 100)
     ratio = wb / box.dimension_weights
     # renormalised uniform ±30 %: every weight ratio within [0.7, 1.3] times the renormalising factor
@@ -225,13 +225,14 @@ def test_identical_results_for_two_memory_budgets_and_chunk_sizes_at_400_units(p
 
     ds, scs = province_400
     fw = ds.framework
-    # 96 MiB for two workers is under 2,000 draws per chunk at 400 units; 1 GiB is the chunk_size cap
-    small, large = 96 * 2**20, 2**30
+    # 44 MiB for two workers is under 2,000 draws per chunk at 400 units; 1 GiB is the chunk_size cap
+    small, large = 44 * 2**20, 2**30
     assert chunk_draws(400, 200, 8, 37, False, small, 2) < 2000 < chunk_draws(400, 200, 8, 37, False, large, 2) == 16384
     runs = [
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, memory=small),
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=1, memory=large),
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, chunk_size=777),
+        simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=3, chunk_size=40),
     ]
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0].rank_counts_category, other.rank_counts_category)
@@ -239,30 +240,44 @@ def test_identical_results_for_two_memory_budgets_and_chunk_sizes_at_400_units(p
         assert runs[0].units.equals(other.units) and runs[0].cities.equals(other.cities)
     # the counts are whole: every draw ranks every unit once in its category and the province
     assert (runs[0].rank_counts_province.sum(axis=1) == 5000).all()
+    assert runs[0].rank_counts_province.dtype == np.int64
     assert runs[0].units["p_bottom"].groupby(runs[0].units["category"]).sum().between(2, 2.05).all()
     assert len(fw.categories) == 3
 
 
+def test_draws_are_cut_into_pieces_inside_blocks():
+    from zhenxing.montecarlo import BLOCK
+    from zhenxing.montecarlo.draws import pieces
+
+    got = pieces(2 * BLOCK + 100, 3000)
+    # each block in ceil(size / 3000) equal pieces, the last block's 100 draws in one
+    assert got == [(0, 2048), (2048, 4096), (4096, 6144), (6144, 8192), (8192, 8292)]
+    assert pieces(10, 3) == [(0, 2), (2, 5), (5, 7), (7, 10)]
+    assert all(a // BLOCK == (b - 1) // BLOCK for a, b in pieces(5 * BLOCK + 7, 1000))
+
+
 def test_chunk_size_formula():
     from zhenxing.montecarlo import BLOCK, SUB_ARRAYS, SUB_BYTES, chunk_bytes, chunk_draws, sub_batch_draws
+    from zhenxing.montecarlo.kernel import HIST_BINS_PER_UNIT
 
     n, g, D, m = 2800, 1400, 8, 37
-    inputs = 8 * (D + m + 4)
-    fixed = 8 * n * n + 8 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + 2 * BLOCK * inputs
-    per_draw = 16 * n + inputs
+    fixed = 8 * n * n + 8 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + BLOCK * 8 * (D + m + 4) + 8 * n * (HIST_BINS_PER_UNIT + 4)
+    per_draw = 4 * n  # two int16 ranks per unit
     assert chunk_bytes(n, g, D, m, False) == (fixed, per_draw)
-    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 33,554,432 (sub-batch) + 3,211,264 (inputs)
-    assert (fixed, per_draw) == (130_845_696, 45_192)
-    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 130,845,696) // 45,192 = 1,559
-    assert chunk_draws(n, g, D, m, False, memory, 2) == 1559
-    # a sub-batch draw: 8 n (28 + D) = 806,400 bytes, with indicator weights per draw 8 n (28 + D + m) = 1,635,200
-    assert sub_batch_draws(n, D, m, False) == 32 * 2**20 // 806_400 == 41
-    assert sub_batch_draws(n, D, m, True) == 32 * 2**20 // 1_635_200 == 20
+    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 16,777,216 (sub-batch)
+    # + 1,605,632 (a block's inputs) + 448,000 (the kernel's scratch)
+    assert (fixed, per_draw) == (112_910_848, 11_200)
+    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 112,910,848) // 11,200 = 7,894
+    assert chunk_draws(n, g, D, m, False, memory, 2) == 7894
+    # a sub-batch draw: 8 n (8 + D) = 358,400 bytes, with indicator weights per draw 8 n (8 + D + m) = 1,187,200
+    assert sub_batch_draws(n, D, m, False) == 16 * 2**20 // 358_400 == 46
+    assert sub_batch_draws(n, D, m, True) == 16 * 2**20 // 1_187_200 == 14
     assert chunk_bytes(n, g, D, m, True)[0] == fixed  # both within SUB_BYTES
     assert chunk_draws(100, 50, D, m, False, memory, 2) == 16384  # capped by chunk_size
     assert chunk_draws(100, 50, D, m, False, memory, 2, upper=1000) == 1000
     assert chunk_draws(n, g, D, m, False, fixed + per_draw - 1, 1) == 0  # not even one draw
     assert chunk_draws(n, g, D, m, False, fixed + per_draw, 1) == 1
+    assert chunk_bytes(40_000, 20_000, D, m, False)[1] == 8 * 40_000  # int32 ranks beyond 32,767 units
 
 
 def test_a_budget_too_small_for_one_draw_is_refused_naming_memory(demo):
@@ -312,28 +327,55 @@ def _reference_ranks(steps, groups):
     return (1 + above.sum(axis=2), 1 + (above & same).sum(axis=2), (below & same).sum(axis=2))
 
 
-@pytest.mark.parametrize("span", [3, 40, 5000])  # heavy ties, counting, sorting
-def test_counting_and_sorting_ranks_equal_pairwise_comparison(span):
-    from zhenxing.montecarlo import _ranks_by_counting, _ranks_by_sorting, competition_ranks
+@pytest.mark.parametrize("n, span", [
+    (60, 5), (60, 10**6),  # every set compared pairwise
+    (150, 3), (150, 40), (150, 5000),  # groups pairwise; the province by histogram (heavy ties, few steps) or by sorting
+    (900, 7), (900, 2000), (900, 10**7),  # every set by histogram, or by sorting
+])
+def test_compiled_ranks_equal_pairwise_comparison(n, span):
+    from zhenxing.montecarlo import competition_ranks
 
-    rng = np.random.default_rng(span)
-    groups = rng.integers(0, 3, 150)
-    steps = rng.integers(9000, 9000 + span, (20, 150)).astype(np.int64)
-    expected = _reference_ranks(steps, groups)
-    for got in (competition_ranks(steps, groups), _ranks_by_counting(steps, groups, 3), _ranks_by_sorting(steps, groups)):
-        for g, e in zip(got, expected):
-            np.testing.assert_array_equal(g, e)
+    rng = np.random.default_rng(span + n)
+    groups = rng.integers(0, 3, n)
+    steps = rng.integers(9000, 9000 + span, (20, n)).astype(np.int64)
+    for got, expected in zip(competition_ranks(steps, groups), _reference_ranks(steps, groups)):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_city_last_equals_the_published_city_means():
-    from zhenxing.montecarlo import _city_last
+    from zhenxing.montecarlo.kernel import city_last
     from zhenxing.precision import mean_steps
 
     rng = np.random.default_rng(3)
     city = rng.permutation(np.repeat(np.arange(7), [1, 2, 3, 5, 8, 13, 2]))
     steps = rng.integers(-50, 60, (400, len(city))).astype(np.int64)  # small range: many tied last places
     means = mean_steps(steps, city, 7)
-    np.testing.assert_array_equal(_city_last(steps, city, 7), (means == means.min(axis=1, keepdims=True)).sum(axis=0))
+    got = city_last(steps, city.astype(np.int64), np.bincount(city).astype(np.int64))
+    np.testing.assert_array_equal(got, (means == means.min(axis=1, keepdims=True)).sum(axis=0))
+
+
+def test_compiled_totals_equal_the_numpy_path_bit_for_bit(demo):
+    """The compiled weighted arithmetic mean and rounding give the same steps as aggregate() and to_steps()."""
+    from zhenxing.aggregate import aggregate
+    from zhenxing.montecarlo import block, build_model, build_pool, pool_size
+    from zhenxing.montecarlo.tally import published_totals
+    from zhenxing.precision import to_steps
+
+    fw, ds, scs = demo
+    model = build_model(ds, 2023, scs[0])
+    K = pool_size(model, 3000, None)
+    pool = build_pool(model, 5, K)
+    b = block(model, 5, 0, K)
+    wn = b.dim_w / b.dim_w.sum(axis=1, keepdims=True)
+    got = published_totals(model, pool, wn, b.pool, b.norm, b.agg, None)
+    totals = fw.scale * aggregate("arithmetic", pool[0, 0, b.pool], wn) + model.offset
+    np.testing.assert_array_equal(got, to_steps(np.maximum(totals, 0.0), fw.publication.decimals))
+    # a total exactly on a half step rounds up, as published
+    half = np.array([[[[0.62745]]]])
+    out = np.empty((1, 1), np.int64)
+    from zhenxing.montecarlo.kernel import arithmetic_steps
+    arithmetic_steps(half, np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones((1, 1)), 100.0, np.zeros(1), 100.0, out)
+    assert out[0, 0] == to_steps(62.745, 2) == 6275
 
 
 def test_noise_pool_is_the_same_whatever_the_piece_size(demo):
