@@ -51,7 +51,7 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def child_bounds(n: int) -> dict:
+def child_bounds(n: int, workers: int) -> dict:
     """Exact bounds as ``zhenxing simulate --bounds auto`` computes them, timed (run in a child process)."""
     from benchmarks._big import big_dataset
     from zhenxing import robustness as rb
@@ -60,18 +60,9 @@ def child_bounds(n: int) -> dict:
     year = max(ds.years)
     units = ds.year(year).units
     home = units.loc[units["city"] == units["city"].iloc[0], "code"].tolist() if len(units) > rb.ALL_UNITS_MAX else None
-    milps = []
-    original = rb._published_rank_bounds
-
-    def counting(*a, **k):
-        out = original(*a, **k)
-        milps.append(int(out.n_milp))
-        return out
-
-    rb._published_rank_bounds = counting
     t0 = time.perf_counter()
-    table = rb.rank_bounds_table(ds, year, 0.2, units=home)
-    return {"seconds": time.perf_counter() - t0, "units": len(table), "milps": sum(milps)}
+    table = rb.rank_bounds_table(ds, year, 0.2, units=home, workers=workers)
+    return {"seconds": time.perf_counter() - t0, "units": len(table), "milps": table.attrs["n_milp"]}
 
 
 def score_and_gap(n: int) -> dict:
@@ -105,12 +96,12 @@ def reports(n_reports: int, jobs: int) -> dict:
     return out
 
 
-def _bounds_child(n: int, timeout: float) -> dict | None:
+def _bounds_child(n: int, workers: int, timeout: float) -> dict | None:
     import json
     import subprocess
 
     try:
-        out = subprocess.run([sys.executable, __file__, "--bounds-child", str(n)], capture_output=True, text=True,
+        out = subprocess.run([sys.executable, __file__, "--bounds-child", str(n), str(workers)], capture_output=True, text=True,
                              timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
         return None
@@ -128,19 +119,19 @@ def main() -> None:
     ap.add_argument("--bounds-timeout", type=float, default=1800.0, help="seconds each rank-bounds size may take")
     ap.add_argument("--reports", type=int, default=6, help="county reports per scheduler (0: skip)")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--bounds-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--bounds-child", type=int, nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bounds_child:
         import json
 
-        print(json.dumps(child_bounds(args.bounds_child)))
+        print(json.dumps(child_bounds(*args.bounds_child)))
         return
 
     rows = []
     for n in args.sizes:
         r = score_and_gap(n)
         mc = _run_child(["mc", str(n), str(args.draws), str(args.workers), "-", str(args.reference_draws), str(args.repeat)], None)
-        b = _bounds_child(n, args.bounds_timeout)
+        b = _bounds_child(n, args.workers, args.bounds_timeout)
         r.update(draws_per_s=args.draws / mc["seconds"], mc_peak_mb=mc["peak_mb"],
                  speedup=mc["reference_s_per_draw"] / (mc["seconds"] / args.draws),
                  bounds=b["seconds"] if b else float("nan"), milps=b["milps"] if b else -1,

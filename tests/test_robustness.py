@@ -17,8 +17,8 @@ from scipy.optimize import linprog
 from zhenxing.data import load_dataset
 from zhenxing.errors import InputError
 from zhenxing.framework import load_framework
+from zhenxing.robustness.screen import _quiet_highs
 from zhenxing.robustness import (
-    _quiet_highs,
     box_extremes,
     group_scores,
     pair_differences,
@@ -529,7 +529,9 @@ def test_blockwise_dominance_equals_the_full_closed_form(seed):
 @pytest.mark.parametrize("seed", [3, 4])
 def test_screened_bounds_equal_the_milp_over_every_rival(seed):
     """The closed form and the vertex screen only decide what the MILP over all rivals would find."""
-    from zhenxing.robustness import STRICT_MARGIN_REL, _solve_bound, _solve_published_bound
+    from zhenxing.robustness import STRICT_MARGIN_REL
+    from zhenxing.robustness.bounds import _solve_bound
+    from zhenxing.robustness.published import _solve_published_bound
 
     A, c, lo, hi, groups = _random_case(seed, 16, 5, 2)
     screened = rank_bounds(A, c, lo, hi, groups, 100.0)
@@ -552,7 +554,7 @@ def test_screened_bounds_equal_the_milp_over_every_rival(seed):
 
 @pytest.mark.parametrize("seed, limit", [(3, 2), (4, 3)])
 def test_bounds_up_to_a_limit_fall_on_the_same_side_as_the_exact_ones(seed, limit):
-    from zhenxing.robustness import _published_rank_bounds
+    from zhenxing.robustness.published import _published_rank_bounds
 
     A, c, lo, hi, groups = _random_case(seed, 16, 5, 2)
     exact = _published_rank_bounds(A, c, lo, hi, groups, 100.0, 2)
@@ -584,3 +586,27 @@ def test_simulate_bounds_scope():
     assert bounds_scope("auto", ALL_UNITS_MAX + 1, "青岚市") == "city"
     assert bounds_scope("auto", 2800, None) == "none" and bounds_scope("city", 100, None) == "none"
     assert bounds_scope("all", 2800, None) == "all" and bounds_scope("none", 100, "青岚市") == "none"
+
+
+def test_bounds_are_the_same_solved_in_worker_processes(ds, monkeypatch):
+    """The MILPs of the demo's home city solved in 2 spawned processes give the same table (ranks and weights)."""
+    import concurrent.futures
+
+    from zhenxing.robustness import published, rank_bounds_table
+
+    codes = ds.year(2023).units
+    home = list(codes.loc[codes["city"] == "青岚市", "code"])
+    serial = rank_bounds_table(ds, 2023, 0.3, units=home, workers=1)
+    pools = []
+
+    class Recorded(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *a, **k):
+            pools.append(k.get("max_workers"))
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(published, "PARALLEL_MIN_RIVALS", 0)  # processes even for this small work
+    parallel = rank_bounds_table(ds, 2023, 0.3, units=home, workers=2)
+    assert pools and set(pools) == {2}
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+    assert parallel.attrs["n_milp"] == serial.attrs["n_milp"] > 2

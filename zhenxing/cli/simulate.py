@@ -24,9 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", type=Path, help="the scenario whose uncertainty the Monte Carlo run uses (default: params/scenarios/baseline.yaml)")
     p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo draws (default: 100000)")
     p.add_argument("--seed", type=int, help="random seed (default from the run file)")
-    p.add_argument("--workers", type=int, help="threads (default: the number of CPUs), or with --scheduler dask the Dask worker "
-                   "processes; results do not depend on it")
-    p.add_argument("--chunk", type=int, default=16384, help="draws per chunk: bounds the memory; results do not depend on it")
+    p.add_argument("--workers", type=int, help="Monte Carlo threads and rank-bound processes (default: the number of CPUs), "
+                   "or with --scheduler dask the Dask worker processes; results do not depend on it")
+    p.add_argument("--chunk", type=int, default=16384, help="draws a worker buffers at most before counting them (the memory "
+                   "budget may buffer fewer); results do not depend on it")
     p.add_argument("--memory", help="working memory of the Monte Carlo workers together, e.g. 512M, 1G, 800MB or bytes "
                    "(binary: 1M = 2^20 bytes; default 384M); sets the chunk size (at most --chunk); results do not depend on it")
     p.add_argument("--spread", type=float, default=0.2, help="±share each dimension weight may move for the exact rank bounds (default: 0.2)")
@@ -105,7 +106,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     bounds = None
     if linear and who != "none":
         mine = sim.units.loc[sim.units["city"] == city, "code"].tolist() if who == "city" else None
-        bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine)
+        bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine, workers=args.workers)
     seconds = time.perf_counter() - t0
 
     lang = cfg.lang
