@@ -225,8 +225,8 @@ def test_identical_results_for_two_memory_budgets_and_chunk_sizes_at_400_units(p
 
     ds, scs = province_400
     fw = ds.framework
-    # 44 MiB for two workers is under 2,000 draws per chunk at 400 units; 1 GiB is the chunk_size cap
-    small, large = 44 * 2**20, 2**30
+    # 40 MiB for two workers is under 2,000 draws per chunk at 400 units; 1 GiB is the chunk_size cap
+    small, large = 40 * 2**20, 2**30
     assert chunk_draws(400, 200, 8, 37, False, small, 2) < 2000 < chunk_draws(400, 200, 8, 37, False, large, 2) == 16384
     runs = [
         simulate(ds, 2023, scs[0], n_draws=5000, seed=17, workers=2, memory=small),
@@ -261,17 +261,17 @@ def test_chunk_size_formula():
     from zhenxing.montecarlo.kernel import HIST_BINS_PER_UNIT
 
     n, g, D, m = 2800, 1400, 8, 37
-    fixed = 8 * n * n + 8 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + BLOCK * 8 * (D + m + 4) + 8 * n * (HIST_BINS_PER_UNIT + 4)
+    fixed = 4 * n * n + 4 * n * g + max(SUB_BYTES, 8 * n * (SUB_ARRAYS + D)) + BLOCK * 8 * (D + m + 4) + 8 * n * (HIST_BINS_PER_UNIT + 4)
     per_draw = 4 * n  # two int16 ranks per unit
     assert chunk_bytes(n, g, D, m, False) == (fixed, per_draw)
-    # by hand: 62,720,000 (province counts) + 31,360,000 (category counts) + 16,777,216 (sub-batch)
+    # by hand: 31,360,000 (int32 province counts) + 15,680,000 (category counts) + 16,777,216 (sub-batch)
     # + 1,605,632 (a block's inputs) + 448,000 (the kernel's scratch)
-    assert (fixed, per_draw) == (112_910_848, 11_200)
-    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 112,910,848) // 11,200 = 7,894
-    assert chunk_draws(n, g, D, m, False, memory, 2) == 7894
-    # a sub-batch draw: 8 n (8 + D) = 358,400 bytes, with indicator weights per draw 8 n (8 + D + m) = 1,187,200
+    assert (fixed, per_draw) == (65_870_848, 11_200)
+    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 65,870,848) // 11,200 = 12,094
+    assert chunk_draws(n, g, D, m, False, memory, 2) == 12094
+    # a sub-batch draw: 8 n (8 + D) = 358,400 bytes, with indicator weights per draw 8 n (8 + D + 2 m) = 2,016,000
     assert sub_batch_draws(n, D, m, False) == 16 * 2**20 // 358_400 == 46
-    assert sub_batch_draws(n, D, m, True) == 16 * 2**20 // 1_187_200 == 14
+    assert sub_batch_draws(n, D, m, True) == 16 * 2**20 // 2_016_000 == 8
     assert chunk_bytes(n, g, D, m, True)[0] == fixed  # both within SUB_BYTES
     assert chunk_draws(100, 50, D, m, False, memory, 2) == 16384  # capped by chunk_size
     assert chunk_draws(100, 50, D, m, False, memory, 2, upper=1000) == 1000
@@ -287,6 +287,13 @@ def test_a_budget_too_small_for_one_draw_is_refused_naming_memory(demo):
     with pytest.raises(InputError) as err:
         simulate(ds, 2023, scs[0], n_draws=100, workers=2, memory=2**20)
     assert err.value.problems[0].where == "--memory" and "expected at least" in err.value.problems[0].what
+    assert "or fewer --workers" in err.value.problems[0].what
+    with pytest.raises(InputError) as err:  # no --workers given: one worker, and no advice to give fewer
+        simulate(ds, 2023, scs[0], n_draws=100, memory=2**20)
+    assert "fewer --workers" not in err.value.problems[0].what
+    for bad in ({"workers": 0}, {"n_draws": 2**31}):
+        with pytest.raises(InputError):
+            simulate(ds, 2023, scs[0], **{"n_draws": 100, **bad})
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -343,14 +350,16 @@ def test_compiled_ranks_equal_pairwise_comparison(n, span):
 
 
 def test_city_last_equals_the_published_city_means():
-    from zhenxing.montecarlo.kernel import city_last
+    from zhenxing.montecarlo.kernel import _city_last_row
     from zhenxing.precision import mean_steps
 
     rng = np.random.default_rng(3)
     city = rng.permutation(np.repeat(np.arange(7), [1, 2, 3, 5, 8, 13, 2]))
     steps = rng.integers(-50, 60, (400, len(city))).astype(np.int64)  # small range: many tied last places
     means = mean_steps(steps, city, 7)
-    got = city_last(steps, city.astype(np.int64), np.bincount(city).astype(np.int64))
+    got, sums, size = np.zeros(7, np.int64), np.empty(7, np.int64), np.bincount(city).astype(np.int64)
+    for row in steps:
+        _city_last_row(row, city.astype(np.int64), size, sums, got)
     np.testing.assert_array_equal(got, (means == means.min(axis=1, keepdims=True)).sum(axis=0))
 
 
@@ -386,3 +395,21 @@ def test_noise_pool_is_the_same_whatever_the_piece_size(demo):
     np.testing.assert_array_equal(noisy_members(model, 5, 500, 530, piece=7), noisy_members(model, 5, 500, 530))
     whole = build_pool(model, 5, 600, workers=1)
     np.testing.assert_array_equal(build_pool(model, 5, 600, workers=2, piece=13), whole)
+
+
+def test_default_workers_fit_the_memory_budget(demo, monkeypatch):
+    """Without --workers, a machine with many CPUs runs as many workers as the budget holds, instead of refusing."""
+    from zhenxing.montecarlo import build_model, chunk_bytes
+    from zhenxing.montecarlo import run as mc_run
+
+    fw, ds, scs = demo
+    model = build_model(ds, 2023, scs[0])
+    fixed, per_draw = chunk_bytes(model.n_units, model.max_group, len(fw.dimensions), len(fw.indicators), False)
+    monkeypatch.setattr(mc_run.os, "cpu_count", lambda: 64)
+    budget = 3 * (fixed + mc_run.MIN_BUFFER_DRAWS * per_draw) + 1
+    assert mc_run.default_workers(model, budget) == 3
+    assert mc_run.default_workers(model, 2**40) == 64 and mc_run.default_workers(model, 1) == 1
+    # the run itself: 3 workers for the budget, the same result as one worker
+    three = simulate(ds, 2023, scs[0], n_draws=3000, seed=4, memory=budget)
+    one = simulate(ds, 2023, scs[0], n_draws=3000, seed=4, workers=1)
+    np.testing.assert_array_equal(three.rank_counts_province, one.rank_counts_province)

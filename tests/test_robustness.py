@@ -605,7 +605,7 @@ def test_bounds_are_the_same_solved_in_worker_processes(ds, monkeypatch):
             super().__init__(*a, **k)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorded)
-    monkeypatch.setattr(published, "PARALLEL_MIN_RIVALS", 0)  # processes even for this small work
+    monkeypatch.setattr(published, "PARALLEL_MIN_WORK", 0)  # processes even for this small work
     parallel = rank_bounds_table(ds, 2023, 0.3, units=home, workers=2)
     assert pools and set(pools) == {2}
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)

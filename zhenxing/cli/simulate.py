@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,8 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", type=Path, help="the scenario whose uncertainty the Monte Carlo run uses (default: params/scenarios/baseline.yaml)")
     p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo draws (default: 100000)")
     p.add_argument("--seed", type=int, help="random seed (default from the run file)")
-    p.add_argument("--workers", type=int, help="Monte Carlo threads and rank-bound processes (default: the number of CPUs), "
-                   "or with --scheduler dask the Dask worker processes; results do not depend on it")
+    p.add_argument("--workers", type=int, help="Monte Carlo threads and rank-bound processes (default: the number of CPUs, "
+                   "fewer if --memory cannot hold them), or with --scheduler dask the Dask worker processes; results do not "
+                   "depend on it")
     p.add_argument("--chunk", type=int, default=16384, help="draws a worker buffers at most before counting them (the memory "
                    "budget may buffer fewer); results do not depend on it")
     p.add_argument("--memory", help="working memory of the Monte Carlo workers together, e.g. 512M, 1G, 800MB or bytes "
@@ -106,7 +108,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     bounds = None
     if linear and who != "none":
         mine = sim.units.loc[sim.units["city"] == city, "code"].tolist() if who == "city" else None
-        bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine, workers=args.workers)
+        bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine,
+                                    workers=args.workers or os.cpu_count())
     seconds = time.perf_counter() - t0
 
     lang = cfg.lang

@@ -37,12 +37,14 @@ How it stays fast
   is about that of ``noise_pool`` independent draws).
 * Memory is bounded by a budget (``simulate(memory=...)``, ``--memory``,
   default :data:`DEFAULT_MEMORY`) for the workspaces of all workers together:
-  each worker keeps its own tally (``8 n (n + max category size)`` bytes) and
-  buffers the ranks of :func:`chunk_draws` draws (two int32 per unit and
-  draw) before counting them unit by unit; the noise pool is built
-  :func:`pool_piece` members at a time and (:data:`POOL_BYTES`) comes on top.
-* Ranks are counted, not sorted, when a category's published totals span few
-  steps against the number of units: O(n) per draw at 2,800 units.
+  each worker keeps its own tally (int32 rank counts, ``4 n (n + max category
+  size)`` bytes) and buffers the ranks of :func:`chunk_draws` draws (two int16
+  per unit and draw) before counting them 256 units at a time; the noise pool
+  is built :func:`pool_piece` members at a time. The pool (:data:`POOL_BYTES`)
+  and the result's int64 rank counts (``8 n (n + max category size)``) come on top.
+* Ranks are counted, not sorted, when a category's published totals span at
+  most 16 steps per unit (O(n) per draw: true at 2,800 units scored to 0.01
+  points), compared pair by pair in sets of at most 128 units, else sorted.
 * Random numbers are generated per fixed block of :data:`BLOCK` draws from
   ``SeedSequence(seed, spawn_key=(block,))``; every count is an integer and
   the sum of totals is kept in integer publication steps. The result for
@@ -65,7 +67,7 @@ import numpy as np
 from . import kernel
 from .draws import BLOCK, Block, block
 from .memory import DEFAULT_MEMORY, parse_memory
-from .model import Model, build_model
+from .model import Model, build_model, group_layout
 from .on_cluster import simulate_dask
 from .pool import MEMBER_BLOCK, POOL_BYTES, build_pool, noisy_members, pool_piece, pool_size
 from .reference import reference_simulate
@@ -83,12 +85,7 @@ def competition_ranks(steps: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray
     and ``#{k in group: s_k < s_i}``, as :func:`zhenxing.scoring.competition_rank`
     and :func:`~zhenxing.scoring.bottom_flags` count them (:mod:`.kernel`).
     """
-    steps = np.ascontiguousarray(steps, dtype=np.int64)
-    groups = np.asarray(groups, dtype=np.int64)
-    n_groups = int(groups.max()) + 1 if groups.size else 1
-    by_group = np.argsort(groups, kind="stable").astype(np.int64)
-    start = np.r_[0, np.cumsum(np.bincount(groups, minlength=n_groups))].astype(np.int64)
-    return kernel.ranks(steps, by_group, start)
+    return kernel.ranks(np.ascontiguousarray(steps, dtype=np.int64), *group_layout(groups))
 
 
 __all__ = [

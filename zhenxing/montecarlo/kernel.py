@@ -14,13 +14,17 @@ and counts the city (or the tied cities) with the lowest mean. The counts
 three exact methods, the cheapest for the set (:func:`_above_below`): direct
 comparison of every pair (``m <=`` :data:`PAIRWISE_MAX`, O(m²) but branch-free);
 a histogram over the set's range ``R`` of steps and its running sum
-(``R <=`` :data:`HIST_BINS_PER_UNIT` ``· n``, O(m + R)); else one sort (O(m log m)).
+(``R <=`` :data:`HIST_BINS_PER_UNIT` ``· m``, O(m + R)); else one sort (O(m log m)).
 
 Ranks are first written into per-worker buffers, one row per draw
 (:func:`rank_into`), and counted a tile of units at a time when the buffer is
 full (:func:`count_ranks`): a unit's ranks over many draws fall close together,
 so the ``n × n`` province counts are updated a cache line at a time instead of
-at random. Functions are compiled once per machine (``cache=True``, in the
+at random. The totals of the default aggregation are compiled too
+(:func:`arithmetic_steps`): the same published steps as the numpy path
+(:func:`zhenxing.montecarlo.tally.published_totals`); their floats may differ
+in the last bit (no BLAS, no fused multiply-add), which the rounding's snap to
+``10^-6`` of a step absorbs (:mod:`zhenxing.precision`). Functions are compiled once per machine (``cache=True``, in the
 package's ``__pycache__``) and release the GIL, so the threads of
 :func:`zhenxing.montecarlo.simulate` run them in parallel.
 """
@@ -30,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: The histogram method is used when a set's range of steps is at most this many bins per unit of the province.
+#: The histogram method is used when a set's range of steps is at most this many bins per value in the set.
 HIST_BINS_PER_UNIT = 16
 #: Sets of at most this many values are ranked by comparing every pair.
 PAIRWISE_MAX = 128
@@ -59,8 +63,8 @@ def _above_below(vals: np.ndarray, above: np.ndarray, below: np.ndarray, hist: n
             low = v
         elif v > high:
             high = v
-    span = high - low + 1
-    if span <= hist.shape[0]:
+    span = high - low + 1  # <= 0 only if the range overflows int64: then sorted
+    if 0 < span <= HIST_BINS_PER_UNIT * m and span <= hist.shape[0]:
         for v in range(span):
             hist[v] = 0
         for j in range(m):
@@ -148,16 +152,6 @@ def _city_last_row(row, city_index, city_size, sums, city_last) -> None:
     for q in range(n_cities):
         if sums[q] == lowest:
             city_last[q] += 1
-
-
-@njit(nogil=True, cache=True)
-def city_last(steps: np.ndarray, city_index: np.ndarray, city_size: np.ndarray) -> np.ndarray:
-    """Per city, the rows of ``steps`` in which its published mean is the lowest (ties all count)."""
-    out = np.zeros(city_size.shape[0], np.int64)
-    sums = np.empty(city_size.shape[0], np.int64)
-    for r in range(steps.shape[0]):
-        _city_last_row(steps[r], city_index, city_size, sums, out)
-    return out
 
 
 @njit(nogil=True, cache=True)

@@ -51,6 +51,14 @@ class Model:
         return int(np.diff(self.category_start).max())
 
 
+def group_layout(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(by_group, start)``: the units ordered by group (stable) and each group's offset in it, int64 (G + 1 offsets)."""
+    groups = np.asarray(groups, dtype=np.int64)
+    n_groups = int(groups.max()) + 1 if groups.size else 1
+    start = np.r_[0, np.cumsum(np.bincount(groups, minlength=n_groups))].astype(np.int64)
+    return np.argsort(groups, kind="stable").astype(np.int64), start
+
+
 def build_model(dataset: Dataset, year: int, scenario: Scenario) -> Model:
     """Arrays for ``year`` under ``scenario``, with its nominal scores and ranks."""
     fw = dataset.framework
@@ -62,7 +70,7 @@ def build_model(dataset: Dataset, year: int, scenario: Scenario) -> Model:
     cities = list(dict.fromkeys(yd.units["city"]))
     city_index = yd.units["city"].map({c: k for k, c in enumerate(cities)}).to_numpy(np.int64)
     cat = np.asarray(yd.category_index, dtype=np.int64)
-    n_groups = int(cat.max()) + 1 if cat.size else 1
+    by_category, category_start = group_layout(cat)
     return Model(
         framework=fw,
         units=yd.units,
@@ -75,8 +83,8 @@ def build_model(dataset: Dataset, year: int, scenario: Scenario) -> Model:
         nominal_total=arr["total"],
         nominal_rank_category=competition_rank(arr["total"], cat).astype(np.int64),
         nominal_rank_province=competition_rank(arr["total"]),
-        by_category=np.argsort(cat, kind="stable").astype(np.int64),
-        category_start=np.r_[0, np.cumsum(np.bincount(cat, minlength=n_groups))].astype(np.int64),
+        by_category=by_category,
+        category_start=category_start,
         city_size=np.bincount(city_index, minlength=len(cities)).astype(np.int64),
         lower=np.array([i.valid_range[0] for i in fw.indicators], dtype=float),
         upper=np.array([i.valid_range[1] for i in fw.indicators], dtype=float),

@@ -44,9 +44,10 @@ def simulate_dask(
     ``progress`` is called with the draws of each finished task.
 
     ``memory`` (default :data:`~.memory.DEFAULT_MEMORY`) is the budget of each
-    worker process, shared by its threads (the tasks running there at once):
-    a task buffers :func:`~.tally.chunk_draws` draws for its thread's share. It
-    also bounds the pool's construction here. A budget too small for one draw
+    worker process's workspaces, shared by its threads (the tasks running there
+    at once): a task buffers :func:`~.tally.chunk_draws` draws for its thread's
+    share. The model and the pool sent to each worker, and finished tallies
+    waiting to be fetched, come on top. It also bounds the pool's construction here. A budget too small for one draw
     on the busiest worker is refused before anything is sent; a task that fails
     (or whose worker died more often than the scheduler allows) raises here.
     """
@@ -59,7 +60,7 @@ def simulate_dask(
     model = build_model(dataset, year, scenario)
     workers = workers_info(client)
     threads_per_worker = max([int(w.get("nthreads", 1)) for w in workers.values()] or [1])
-    chunk = workspace_chunk(model, memory, threads_per_worker)
+    chunk = workspace_chunk(model, memory, threads_per_worker, asked=False)
     # the workers import this package (seconds: pandas, scipy, the compiled kernel) while the pool is built here
     warm = [client.submit(importlib.import_module, __package__ + ".run", workers=[w], pure=False) for w in workers]
     K = pool_size(model, n_draws, noise_pool)

@@ -3,10 +3,12 @@
 A worker owns a :class:`Workspace`: its own :class:`Tally` and two rank
 buffers of ``chunk`` draws (:func:`chunk_draws`, from the memory budget). A
 piece of draws (:func:`run_piece`) is scored :func:`sub_batch_draws` at a time
-in numpy (published totals, :func:`published_totals`), ranked by the compiled
-kernel (:mod:`.kernel`) into the buffers, and the buffers are counted into the
-tally when full. Every count is an integer, so the tallies of any split of the
-draws add up to the same numbers.
+(published totals, :func:`published_totals`: compiled for the weighted
+arithmetic mean, else numpy), ranked by the compiled kernel (:mod:`.kernel`)
+into the buffers, and the buffers are counted into the tally when full. Every
+count is an integer and every draw is scored on its own (never a matrix
+product across draws, whose last bits depend on the batch), so the tallies of
+any split of the draws add up to the same numbers.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class Tally:
 
     @classmethod
     def zeros(cls, model: Model, counts: type = np.int64) -> Tally:
-        """An empty tally; ``counts``: the integer type of the rank counts (int32 for a worker's share of fewer than 2**31 draws)."""
+        """An empty tally; ``counts``: the integer type of the rank counts (int32 in a worker: runs have fewer than 2**31 draws)."""
         n = model.n_units
         return cls(np.zeros((n, model.max_group), counts), np.zeros((n, n), counts), np.zeros(n, np.int64),
                    np.zeros(len(model.cities), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
@@ -62,28 +64,34 @@ def rank_dtype(n_units: int) -> type:
     return np.int16 if n_units <= np.iinfo(np.int16).max else np.int32
 
 
-class Workspace:
-    """One worker's tally, rank buffers (``(chunk, n)`` :func:`rank_dtype`, draw by unit) and the last random block it built."""
+#: Draws in one run at most: a worker's rank counts are int32.
+MAX_DRAWS = 2**31 - 1
 
-    def __init__(self, model: Model, chunk: int, n_draws: int):
+
+class Workspace:
+    """One worker's tally (int32 rank counts), rank buffers (``(chunk, n)`` :func:`rank_dtype`, draw by unit:
+    ``buffer_province``, ``buffer_category``) and the last random block it built."""
+
+    def __init__(self, model: Model, chunk: int):
         n = model.n_units
         self.model = model
-        # int32 counts halve the memory the counting sweeps; enough for any share of fewer than 2**31 draws
-        self.tally = Tally.zeros(model, np.int32 if n_draws < 2**31 else np.int64)
+        # int32 counts halve the memory the counting sweeps; enough for any run (at most MAX_DRAWS draws)
+        self.tally = Tally.zeros(model, np.int32)
         # np.empty: pages are touched (and counted by the OS) only as rows fill
         dtype = rank_dtype(n)
-        self.rank_province = np.empty((chunk, n), dtype)
-        self.rank_category = np.empty((chunk, n), dtype)
+        self.buffer_province = np.empty((chunk, n), dtype)
+        self.buffer_category = np.empty((chunk, n), dtype)
         self.rows = 0
         self._block: tuple[tuple[int, int, int], Block] | None = None
 
     @property
     def capacity(self) -> int:
-        return self.rank_province.shape[0]
+        return self.buffer_province.shape[0]
 
     def block(self, seed: int, b: int, noise_pool: int) -> Block:
         key = (seed, b, noise_pool)
         if self._block is None or self._block[0] != key:
+            self._block = None  # one block in memory at a time, as chunk_bytes counts it
             self._block = (key, block(self.model, seed, b, noise_pool))
         return self._block[1]
 
@@ -91,9 +99,16 @@ class Workspace:
         """Count the buffered ranks into the tally."""
         if self.rows:
             t = self.tally
-            kernel.count_ranks(self.rank_province, self.rank_category, self.rows, self.model.nominal_rank_category,
+            kernel.count_ranks(self.buffer_province, self.buffer_category, self.rows, self.model.nominal_rank_category,
                                t.rank_province, t.rank_category, t.rank_change)
             self.rows = 0
+
+    def release(self) -> Tally:
+        """Count what is buffered, free the buffers and hand over the tally."""
+        self.flush()
+        self.buffer_province = self.buffer_category = self._block = None
+        tally, self.tally = self.tally, None
+        return tally
 
 
 def published_totals(model: Model, pool: np.ndarray, wn: np.ndarray, pool_i: np.ndarray, norm_i: np.ndarray,
@@ -119,9 +134,9 @@ def published_totals(model: Model, pool: np.ndarray, wn: np.ndarray, pool_i: np.
         if totals is not None and not len(rows):
             continue
         if ind_w is None:
-            single = pool.shape[0] == 1 and pool.shape[2] == 1
-            # one matrix for all draws: a single matrix product; else gather each draw's pool member
-            dims = pool[0, g, 0] if single else pool[norm_i[rows], g, pool_i[rows]]
+            # each draw's own (n, D) matrix, even when the pool has one member: a product over a whole
+            # batch of draws would round differently with the batch's size
+            dims = pool[norm_i[rows], g, pool_i[rows]]
         else:
             att = pool[norm_i[rows], pool_i[rows]]  # (r, n, m) indicator attainments
             dims = np.empty((len(att), n, len(fw.dimensions)))
@@ -141,14 +156,15 @@ def published_totals(model: Model, pool: np.ndarray, wn: np.ndarray, pool_i: np.
 
 
 def sub_batch_draws(n_units: int, n_dims: int, n_indicators: int, per_draw_indicator_weights: bool) -> int:
-    """Draws scored together in numpy: ``max(1, SUB_BYTES // bytes_per_draw)``.
+    """Draws scored together: ``max(1, SUB_BYTES // bytes_per_draw)``.
 
-    ``bytes_per_draw = 8 n (SUB_ARRAYS + D)`` (``+ m`` when indicator weights vary
-    per draw): the gathered dimension (and indicator) attainments, the total,
-    its steps and the rounding's temporaries of one draw. Large enough that
-    numpy's per-call overhead is negligible.
+    ``bytes_per_draw = 8 n (SUB_ARRAYS + D)`` (``+ 2 m`` when indicator weights
+    vary per draw: the gathered indicator attainments and their copy per
+    dimension): the gathered dimension attainments, the total, its steps and
+    the rounding's temporaries of one draw. Large enough that numpy's per-call
+    overhead is negligible.
     """
-    per_draw = 8 * n_units * (SUB_ARRAYS + n_dims + (n_indicators if per_draw_indicator_weights else 0))
+    per_draw = 8 * n_units * (SUB_ARRAYS + n_dims + (2 * n_indicators if per_draw_indicator_weights else 0))
     return max(1, SUB_BYTES // per_draw)
 
 
@@ -156,8 +172,8 @@ def chunk_bytes(n_units: int, max_group: int, n_dims: int, n_indicators: int,
                 per_draw_indicator_weights: bool) -> tuple[int, int]:
     """``(fixed, per_draw)`` bytes of one worker's :class:`Workspace`, as in :func:`chunk_draws`."""
     n, D, m = n_units, n_dims, n_indicators
-    one_draw = 8 * n * (SUB_ARRAYS + D + (m if per_draw_indicator_weights else 0))
-    fixed = (8 * n * n + 8 * n * max_group  # the worker's tally: province, then category rank counts
+    one_draw = 8 * n * (SUB_ARRAYS + D + (2 * m if per_draw_indicator_weights else 0))
+    fixed = (4 * n * n + 4 * n * max_group  # the worker's tally: int32 province, then category rank counts
              + max(SUB_BYTES, one_draw)  # a sub-batch
              + BLOCK * 8 * (D + m + 4)  # one block's random inputs
              + 8 * n * (kernel.HIST_BINS_PER_UNIT + 4))  # the kernel's scratch
@@ -168,8 +184,8 @@ def chunk_draws(n_units: int, max_group: int, n_dims: int, n_indicators: int, pe
                 memory: int, workers: int, upper: int = DEFAULT_CHUNK) -> int:
     """Draws a worker buffers so that ``workers`` workspaces fit in ``memory`` bytes; 0 if not even one draw fits.
 
-    Each worker holds ``fixed = 8 n² + 8 n max_group`` (its tally's rank counts,
-    province then category) ``+ max(SUB_BYTES, 8 n (SUB_ARRAYS + D [+ m]))`` (a
+    Each worker holds ``fixed = 4 n² + 4 n max_group`` (its tally's int32 rank
+    counts, province then category) ``+ max(SUB_BYTES, 8 n (SUB_ARRAYS + D [+ 2 m]))`` (a
     sub-batch, :func:`sub_batch_draws`) ``+ 8 BLOCK (D + m + 4)`` (a block's random
     inputs) ``+ 8 n (HIST_BINS_PER_UNIT + 4)`` (the kernel's scratch), plus ``4 n``
     per buffered draw (two int16 ranks per unit; ``8 n`` beyond 32,767 units). Then::
@@ -202,6 +218,6 @@ def run_piece(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, 
         if ws.rows + len(steps) > ws.capacity:
             ws.flush()
         kernel.rank_into(steps, model.by_category, model.category_start, fw.warning_talk.per_category,
-                         model.city_index, model.city_size, ws.rank_province, ws.rank_category, ws.rows,
+                         model.city_index, model.city_size, ws.buffer_province, ws.buffer_category, ws.rows,
                          t.bottom, t.score_sum, t.city_last)
         ws.rows += len(steps)

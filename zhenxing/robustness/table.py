@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -95,8 +94,10 @@ def rank_bounds_table(
     (framework order) then nominal rank. ``units``: the codes whose bounds are
     wanted (every unit still counts as a rival; the table has their rows only):
     at national size a city's units take minutes where every unit would take days.
-    ``workers``: processes for the MILPs when they are many (default: the
-    CPUs); the bounds do not depend on it. ``table.attrs["n_milp"]``: the MILPs solved.
+    ``workers``: processes for the MILPs when they are many (default 1: the
+    reports already run in parallel; ``zhenxing simulate`` uses its
+    ``--workers``); the bounds do not depend on it. ``table.attrs["n_milp"]``:
+    the MILPs solved.
 
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
     weights not summing to the scale, or a non-arithmetic aggregation.
@@ -120,7 +121,7 @@ def rank_bounds_table(
         if unknown:
             raise InputError([Problem("units", f"unit(s) {', '.join(unknown)} not assessed in {year}")], "invalid rank-bounds request")
         only = np.isin(codes, list(wanted))
-    workers = max(1, workers or (os.cpu_count() or 1))
+    workers = max(1, workers or 1)
     by_cat = _published_rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, p, only=only, workers=workers)
     by_prov = _published_rank_bounds(A, c, w_lo, w_hi, None, fw.scale, p, only=only, workers=workers)
     k = fw.warning_talk.per_category
