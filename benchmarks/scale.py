@@ -15,8 +15,9 @@ from the generator. For each size:
   the speed-up (child of :mod:`benchmarks.memory_scale`);
 * **rank bounds**: :func:`~zhenxing.robustness.rank_bounds_table` (±20 %), in a
   child process: for every unit up to ``ALL_UNITS_MAX`` (400) units, above it for
-  the home city's 7 units (every unit still a rival), as ``zhenxing simulate``
-  does by default; total, per unit bounded, and the MILPs solved;
+  the home city's 7 units (every unit still a rival) with ``NATIONAL_TIME_LIMIT``
+  (60 s) per MILP, as ``zhenxing simulate`` does by default; total, per unit
+  bounded, the MILPs solved and the units whose bounds a time limit left unproven;
 
 then the growth exponent of each cost in the number of units (slope of log cost
 on log n), and the report throughput of the local process pool against a Dask
@@ -61,8 +62,11 @@ def child_bounds(n: int, workers: int) -> dict:
     units = ds.year(year).units
     home = units.loc[units["city"] == units["city"].iloc[0], "code"].tolist() if len(units) > rb.ALL_UNITS_MAX else None
     t0 = time.perf_counter()
-    table = rb.rank_bounds_table(ds, year, 0.2, units=home, workers=workers)
-    return {"seconds": time.perf_counter() - t0, "units": len(table), "milps": table.attrs["n_milp"]}
+    # as zhenxing simulate does: above ALL_UNITS_MAX units a time limit per MILP, unproven bounds counted
+    table = rb.rank_bounds_table(ds, year, 0.2, units=home, workers=workers,
+                                 time_limit=rb.NATIONAL_TIME_LIMIT if home else None)
+    return {"seconds": time.perf_counter() - t0, "units": len(table), "milps": table.attrs["n_milp"],
+            "unproven": table.attrs["n_unproven"]}
 
 
 def score_and_gap(n: int) -> dict:
@@ -98,14 +102,20 @@ def reports(n_reports: int, jobs: int) -> dict:
 
 def _bounds_child(n: int, workers: int, timeout: float) -> dict | None:
     import json
+    import os
+    import signal
     import subprocess
 
+    # a session of its own, so that a timeout also ends the MILP worker processes it spawned
+    proc = subprocess.Popen([sys.executable, __file__, "--bounds-child", str(n), str(workers)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        out = subprocess.run([sys.executable, __file__, "--bounds-child", str(n), str(workers)], capture_output=True, text=True,
-                             timeout=timeout, check=True)
+        out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -135,11 +145,11 @@ def main() -> None:
         r.update(draws_per_s=args.draws / mc["seconds"], mc_peak_mb=mc["peak_mb"],
                  speedup=mc["reference_s_per_draw"] / (mc["seconds"] / args.draws),
                  bounds=b["seconds"] if b else float("nan"), milps=b["milps"] if b else -1,
-                 bounded=b["units"] if b else 0)
+                 bounded=b["units"] if b else 0, unproven=b["unproven"] if b else -1)
         rows.append(r)
         print(f"{n:>5} units: scoring {r['scoring'] * 1e3:.0f} ms, gap {r['gap'] * 1e3:.0f} ms, "
               f"Monte Carlo {r['draws_per_s']:,.0f} draws/s ({r['speedup']:,.0f}x the pandas path) peak {r['mc_peak_mb']:.0f} MB, "
-              f"rank bounds {r['bounds']:.1f} s for {r['bounded']} units", flush=True)
+              f"rank bounds {r['bounds']:.1f} s for {r['bounded']} units ({r['unproven']} not proven in the time limit)", flush=True)
 
     print()
     print(f"{'units':>6} {'score ms':>9} {'gap ms':>7} {'draws/s':>9} {'x pandas':>9} {'MC peak MB':>10} "

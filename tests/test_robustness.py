@@ -610,3 +610,22 @@ def test_bounds_are_the_same_solved_in_worker_processes(ds, monkeypatch):
     assert pools and set(pools) == {2}
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
     assert parallel.attrs["n_milp"] == serial.attrs["n_milp"] > 2
+
+
+def test_a_time_limit_gives_reached_ranks_marked_unproven(ds):
+    """Stopped MILPs report ranks the unit reaches (inside the exact interval), flagged in bounds_proven."""
+    from zhenxing.robustness import rank_bounds_table
+
+    codes = ds.year(2023).units
+    home = list(codes.loc[codes["city"] == "青岚市", "code"])
+    exact = rank_bounds_table(ds, 2023, 0.3, units=home)
+    assert exact["bounds_proven"].all() and exact.attrs["n_unproven"] == 0
+    quick = rank_bounds_table(ds, 2023, 0.3, units=home, time_limit=1e-4)
+    assert quick.attrs["n_unproven"] == (~quick["bounds_proven"]).sum() > 0
+    for level in ("category", "province"):
+        assert (quick[f"best_rank_{level}"] >= exact[f"best_rank_{level}"]).all()
+        assert (quick[f"worst_rank_{level}"] <= exact[f"worst_rank_{level}"]).all()
+        assert (quick[f"best_rank_{level}"] <= quick[f"rank_{level}"]).all() and (quick[f"rank_{level}"] <= quick[f"worst_rank_{level}"]).all()
+    proven = quick["bounds_proven"].to_numpy()
+    cols = ["best_rank_category", "worst_rank_category", "best_rank_province", "worst_rank_province"]
+    pd.testing.assert_frame_equal(quick.loc[proven, cols], exact.loc[proven, cols])

@@ -78,6 +78,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n_never_beaten_by": ("不可能领先者数", "Never ahead"),
     "warning_possible": ("可能被约谈", "Warning talk possible"),
     "warning_certain": ("必然被约谈", "Warning talk certain"),
+    "bounds_proven": ("界限已证明", "Bounds proven"),
 }
 
 YES_NO = {"zh": ("是", ""), "en": ("yes", "")}
@@ -123,7 +124,7 @@ def localise(df: pd.DataFrame, fw: Framework, lang: str = "zh") -> pd.DataFrame:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
     if "risk" in out.columns:
         out["risk"] = out["risk"].map(lambda v: risk_label(v, lang))
-    for col in ("veto", "warning_talk", "last", "missing", "is_district", "warning_possible", "warning_certain"):
+    for col in ("veto", "warning_talk", "last", "missing", "is_district", "warning_possible", "warning_certain", "bounds_proven"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: yes if bool(v) else no)
     if lang == "en":

@@ -13,7 +13,7 @@ from ..display import format_table
 from ..errors import InputError, Problem
 from ..io import csv_writer, write_files
 from ..labels import localise
-from ..robustness import ALL_UNITS_MAX
+from ..robustness import ALL_UNITS_MAX, NATIONAL_TIME_LIMIT
 from .common import common_args, home_city, load, print_left_out, settings, year_of
 
 
@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bounds", choices=["auto", "all", "city", "none"], default="auto",
                    help=f"whose exact rank bounds: every unit, the home city's, or none (default auto: every unit up to "
                         f"{ALL_UNITS_MAX} assessed units, else the home city's; at national size every unit would take days)")
+    p.add_argument("--bounds-time-limit", type=float, metavar="SECONDS",
+                   help=f"seconds per rank-bound MILP; a bound stopped there is the best rank found, marked unproven in "
+                        f"bounds_proven (default: none up to {ALL_UNITS_MAX} assessed units, else {NATIONAL_TIME_LIMIT:g})")
     p.add_argument("--city", help="city of interest (default: home_city of the run file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", default="processes",
@@ -70,6 +73,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             problems += exc.problems
     if args.workers is not None and args.workers < 1:
         problems.append(Problem("--workers", f"expected at least 1 worker, found {args.workers}"))
+    if args.bounds_time_limit is not None and not args.bounds_time_limit > 0:
+        problems.append(Problem("--bounds-time-limit", f"expected a positive number of seconds, found {args.bounds_time_limit}"))
     if not 0 < args.spread < 1:
         problems.append(Problem("--spread", f"expected a share between 0 and 1 (e.g. 0.2 for ±20 %), found {args.spread}"))
     if not args.connect_timeout > 0:
@@ -108,8 +113,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     bounds = None
     if linear and who != "none":
         mine = sim.units.loc[sim.units["city"] == city, "code"].tolist() if who == "city" else None
+        limit = args.bounds_time_limit or (None if len(sim.units) <= ALL_UNITS_MAX else NATIONAL_TIME_LIMIT)
         bounds = rank_bounds_table(ds, year, args.spread, options=mc_scenario.options, units=mine,
-                                    workers=args.workers or os.cpu_count())
+                                    workers=args.workers or os.cpu_count(), time_limit=limit)
     seconds = time.perf_counter() - t0
 
     lang = cfg.lang
@@ -132,6 +138,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         bounds_note = "no exact bounds (--bounds none, or no home city for --bounds city)"
     else:
         bounds_note = f"exact bounds within ±{args.spread:.0%} for {'every unit' if who == 'all' else city + chr(39) + 's ' + str(len(bounds)) + ' units'}"
+        if not bounds["bounds_proven"].all():
+            bounds_note += (f" ({int((~bounds['bounds_proven']).sum())} not proven within {limit:g} s per MILP: "
+                            "best ranks found, see bounds_proven)")
     print(f"Monte Carlo '{sim.scenario}': {sim.n_draws:,} draws (seed {seed}, noise pool {sim.noise_pool}); {bounds_note}; {seconds:.1f} s")
     units = sim.units
     cols = ["name_zh", "name_en", "category", "nominal_rank_category", "median_rank_category", "p05_rank_category", "p95_rank_category"]

@@ -172,6 +172,8 @@ def rank_bounds_chart(
     lev = level_label(level, lang)
     mine = _with_names(city_rows(bounds, city, fw, f"rank_{level}"), sampled)
     rows = row_labels(mine, lang)
+    unproven = ~mine["bounds_proven"].to_numpy(bool) if "bounds_proven" in mine else np.zeros(len(mine), bool)
+    rows = [f"{r} *" if u else r for r, u in zip(rows, unproven)]  # a MILP stopped at its time limit
     codes = [str(c) for c in mine["code"]]
     n_province = mine["n_province"].astype(int) if "n_province" in mine else pd.Series(len(bounds), index=mine.index)
     n = mine["n_category"].astype(int) if level == "category" else n_province
@@ -195,5 +197,9 @@ def rank_bounds_chart(
     fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
     fig.update_yaxes(autorange="reversed", type="category")
     title = stext("bounds_title", lang, city=city_label(mine, city, lang), pct=spread_pct(spread), level=lev)
-    height = (255 if lang == "en" else 215) + 34 * len(rows)
-    return legend_on_top(style_figure(fig, fit_title(title, lang), height=height), height, lang=lang)
+    height = (255 if lang == "en" else 215) + 34 * len(rows) + (30 if unproven.any() else 0)
+    fig = legend_on_top(style_figure(fig, fit_title(title, lang), height=height), height, lang=lang)
+    if unproven.any():  # the footnote of the starred rows, under the axis title
+        fig.update_layout(xaxis_title=text("sim_rank_axis", lang, level=lev) + "<br><span style='font-size:12px'>"
+                          + stext("bounds_unproven", lang) + "</span>", margin={"b": 95})
+    return fig

@@ -49,6 +49,7 @@ _STEXT: dict[str, tuple[str, str]] = {
     "fan_city_title": ("{city}各单位{level}的模拟分布（{draws} 次抽样）", "{city}: simulated {level} ({draws} draws)"),
     "fan_category_title": ("{category}：全部单位{level}的模拟分布（{city}所辖单位突出显示）", "{category}: simulated {level} of every unit ({city} highlighted)"),
     "bounds_title": ("{city}各单位在权重 ±{pct}% 内可能达到的{level}", "{city}: {level} reachable with every weight within ±{pct} %"),
+    "bounds_unproven": ("*：求解达到时限，为已找到的排名，未证明为最好或最差", "*: solver time limit reached; ranks found, not proven extreme"),
     "other_units": ("其他市的单位", "Units of other cities"),
     "risk_caption_sampled": ("{city}各单位的约谈风险（类别内排名；蒙特卡洛 {draws} 次抽样）",
                              "Warning-talk risk of {city}'s units (rank in category; {draws} Monte Carlo draws)"),

@@ -124,10 +124,10 @@ from .box import DOMINANCE_BLOCK_BYTES, Dominance, box_extremes, pair_difference
 from .published import PUBLISHED_MARGIN
 from .screen import MAX_SCREEN_DIMS, RankBounds, group_scores
 from .swap import SWAP_MARGIN_REL, Swap, smallest_swap
-from .table import ALL_UNITS_MAX, rank_bounds_table, weight_box_arrays
+from .table import ALL_UNITS_MAX, NATIONAL_TIME_LIMIT, rank_bounds_table, weight_box_arrays
 
 __all__ = [
-    "ALL_UNITS_MAX", "DOMINANCE_BLOCK_BYTES", "MAX_SCREEN_DIMS", "PUBLISHED_MARGIN", "STRICT_MARGIN_REL", "SWAP_MARGIN_REL",
+    "ALL_UNITS_MAX", "NATIONAL_TIME_LIMIT", "DOMINANCE_BLOCK_BYTES", "MAX_SCREEN_DIMS", "PUBLISHED_MARGIN", "STRICT_MARGIN_REL", "SWAP_MARGIN_REL",
     "Dominance", "RankBounds", "Swap", "box_extremes", "group_scores", "pair_differences", "pairwise_dominance",
     "rank_bounds", "rank_bounds_table", "smallest_swap", "weight_box_arrays",
 ]

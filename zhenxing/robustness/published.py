@@ -30,24 +30,26 @@ class _Job(NamedTuple):
     bounds: list[tuple[str, int, int, np.ndarray]]
 
 
-def _settle(job: _Job, w_lo: np.ndarray, w_hi: np.ndarray, scale: float, decimals: int) -> list[tuple[str, int, np.ndarray, str | None]]:
-    """Solve a unit's remaining MILPs: ``(which, rank, weights, warning or None)`` per bound (a task of its own)."""
+def _settle(job: _Job, w_lo: np.ndarray, w_hi: np.ndarray, scale: float, decimals: int,
+            time_limit: float | None = None) -> list[tuple[str, int, np.ndarray, str | None, bool]]:
+    """Solve a unit's remaining MILPs: ``(which, rank, weights, warning or None, proven)`` per bound (a task of its own)."""
     rivals = np.arange(1, len(job.A))
     out = []
     for which, known, fallback, fallback_w in job.bounds:
-        sol = _solve_published_bound(job.A, job.c, 0, rivals, w_lo, w_hi, scale, decimals, which == "worst", known)
-        value, w = (job.base + sol[0], sol[1]) if sol else (fallback, fallback_w)
+        sol = _solve_published_bound(job.A, job.c, 0, rivals, w_lo, w_hi, scale, decimals, which == "worst", known, time_limit)
+        value, w, proven = (job.base + sol[0], sol[1], sol[2]) if sol else (fallback, fallback_w, False)
         ranks = to_steps(group_scores(job.A, job.c, w, scale)[0], decimals)
         recount = job.base + int((ranks[1:] > ranks[0]).sum())
         message = None
         if recount != value:
             message = (f"{which} rank of unit {job.unit}: the solver's weights give rank {recount} instead of {value} on "
                        "rescoring (solver tolerance); the bound may be off by the difference")
-        out.append((which, value, w, message))
+        out.append((which, value, w, message, proven))
     return out
 
 
-def _solved(jobs: list[_Job], w_lo: np.ndarray, w_hi: np.ndarray, scale: float, decimals: int, workers: int):
+def _solved(jobs: list[_Job], w_lo: np.ndarray, w_hi: np.ndarray, scale: float, decimals: int, workers: int,
+            time_limit: float | None = None):
     """``(job, results)`` for every job: in this process, or in ``workers`` processes when the MILPs are many.
 
     Processes (not threads) because HiGHS holds the interpreter while it solves;
@@ -59,7 +61,7 @@ def _solved(jobs: list[_Job], w_lo: np.ndarray, w_hi: np.ndarray, scale: float, 
     work = sum(len(j.A) ** 2 * len(j.bounds) for j in jobs)
     if workers <= 1 or len(jobs) < 2 or work < PARALLEL_MIN_WORK:
         for job in jobs:
-            yield job, _settle(job, w_lo, w_hi, scale, decimals)
+            yield job, _settle(job, w_lo, w_hi, scale, decimals, time_limit)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -68,7 +70,7 @@ def _solved(jobs: list[_Job], w_lo: np.ndarray, w_hi: np.ndarray, scale: float, 
     # spawn: a clean interpreter whatever threads this one runs (numba, BLAS, a notebook kernel)
     ex = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = [ex.submit(_settle, job, w_lo, w_hi, scale, decimals) for job in ordered]
+        futures = [ex.submit(_settle, job, w_lo, w_hi, scale, decimals, time_limit) for job in ordered]
         for job, f in zip(ordered, futures):
             yield job, f.result()
     finally:  # an error here (or in the caller) does not wait for the MILPs not yet started
@@ -77,7 +79,7 @@ def _solved(jobs: list[_Job], w_lo: np.ndarray, w_hi: np.ndarray, scale: float, 
 
 def _published_rank_bounds(
     A: np.ndarray, c: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray, groups: np.ndarray | None, scale: float, decimals: int,
-    limit: int | None = None, only: np.ndarray | None = None, workers: int = 1,
+    limit: int | None = None, only: np.ndarray | None = None, workers: int = 1, time_limit: float | None = None,
 ) -> RankBounds:
     """:func:`rank_bounds` on totals published at ``decimals`` (module docstring, "Ranks as published").
 
@@ -90,6 +92,8 @@ def _published_rank_bounds(
     ``only``: a boolean mask of the units whose bounds are wanted (every unit
     still counts as a rival); the others get 0. ``workers``: processes for the
     MILPs when they are much work (:data:`PARALLEL_MIN_WORK`); the same bounds.
+    ``time_limit``: seconds per MILP; a MILP stopped there gives the best rank
+    found (reached at its weights) and ``proven[i] = False``.
     """
     A, c, w_lo, w_hi, groups = _check_inputs(A, c, w_lo, w_hi, groups)
     n, D = A.shape
@@ -135,23 +139,28 @@ def _published_rank_bounds(
                 rows = idx[np.r_[pos, und]]  # the unit, then its undecided rivals
                 jobs.append(_Job(int(i), A[rows], c[rows], base, needed))
     n_milp = 0
-    for job, results in _solved(jobs, w_lo, w_hi, scale, decimals, workers):
-        for which, value, w, message in results:
+    proven = np.ones(n, dtype=bool)
+    for job, results in _solved(jobs, w_lo, w_hi, scale, decimals, workers, time_limit):
+        for which, value, w, message, exact in results:
             n_milp += 1
+            proven[job.unit] &= exact
             if message:
                 warnings.warn(message, RuntimeWarning, stacklevel=3)
             if which == "best":
                 best[job.unit], best_w[job.unit] = value, w
             else:
                 worst[job.unit], worst_w[job.unit] = value, w
-    return RankBounds(best, worst, best_w, worst_w, n_always, n_never, n_milp)
+    return RankBounds(best, worst, best_w, worst_w, n_always, n_never, n_milp, None if time_limit is None else proven)
 
 
 def _solve_published_bound(
     A: np.ndarray, c: np.ndarray, i: int, rivals: np.ndarray, w_lo: np.ndarray, w_hi: np.ndarray,
-    scale: float, decimals: int, worst: bool, known: int,
-) -> tuple[int, np.ndarray] | None:
-    """One MILP for unit ``i`` against its undecided ``rivals`` on published totals; (Σ y, w in the box) or None.
+    scale: float, decimals: int, worst: bool, known: int, time_limit: float | None = None,
+) -> tuple[int, np.ndarray, bool] | None:
+    """One MILP for unit ``i`` against its undecided ``rivals`` on published totals; (Σ y, w in the box, proven) or None.
+
+    ``time_limit`` (seconds): HiGHS stops there with its best solution so far
+    (``proven`` False), or none (None).
 
     Variables ``[v (D), λ, Q, y (k)]``; rows in publication steps (see the
     module docstring). ``known``: a count already reached at a screened point
@@ -208,8 +217,9 @@ def _solve_published_bound(
     objective = np.r_[np.zeros(D + 2), (-1.0 if worst else 1.0) * np.ones(k)]
     integrality = np.r_[np.zeros(D + 1), 1, np.ones(k)]
     with _quiet_highs():
-        res = milp(objective, constraints=LinearConstraint(np.array(rows), lb, ub), bounds=Bounds(lo, hi), integrality=integrality)
+        res = milp(objective, constraints=LinearConstraint(np.array(rows), lb, ub), bounds=Bounds(lo, hi), integrality=integrality,
+                   options={} if time_limit is None else {"time_limit": float(time_limit)})
     if res.x is None:
         return None
     v, lam = res.x[iv], res.x[il]
-    return int(np.round(res.x[D + 2 :]).sum()), np.clip(v / lam, w_lo, w_hi)
+    return int(np.round(res.x[D + 2 :]).sum()), np.clip(v / lam, w_lo, w_hi), bool(res.status == 0)

@@ -23,7 +23,10 @@ class RankBounds(NamedTuple):
     weights in points (not renormalised) inside the box at which the unit has
     exactly that rank; ``n_always``, ``n_never``: (n,) numbers of rivals in the
     group that beat it for every / for no weight vector; ``n_milp``: number of
-    MILPs solved (the rest was settled by pre-filtering and screening).
+    MILPs solved (the rest was settled by pre-filtering and screening);
+    ``proven``: (n,) False where a MILP stopped at its time limit (the bound is
+    then a rank the unit reaches at its weights, not necessarily the extreme),
+    None when no limit was set.
     """
 
     best: np.ndarray
@@ -33,6 +36,7 @@ class RankBounds(NamedTuple):
     n_always: np.ndarray
     n_never: np.ndarray
     n_milp: int
+    proven: np.ndarray | None = None
 
 
 def group_scores(A: np.ndarray, c: np.ndarray, W: np.ndarray, scale: float = 100.0) -> np.ndarray:

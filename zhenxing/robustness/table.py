@@ -58,6 +58,8 @@ def weight_box_arrays(
 #: the largest number of units whose bounds the reports and ``zhenxing simulate`` compute for every unit by
 #: default; above it, for the home city's units (measured: 400 units took minutes, 2,800 would take days)
 ALL_UNITS_MAX = 400
+#: seconds per MILP above ALL_UNITS_MAX units (one MILP against ~500 contested rivals can run for half an hour)
+NATIONAL_TIME_LIMIT = 60.0
 
 
 def rank_bounds_table(
@@ -68,6 +70,7 @@ def rank_bounds_table(
     dimension_weights: Sequence[float] | np.ndarray | None = None,
     units: Sequence[str] | None = None,
     workers: int | None = None,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
     """Best and worst rank of every unit when each dimension weight moves within ±``spread``.
 
@@ -97,7 +100,11 @@ def rank_bounds_table(
     ``workers``: processes for the MILPs when they are many (default 1: the
     reports already run in parallel; ``zhenxing simulate`` uses its
     ``--workers``); the bounds do not depend on it. ``table.attrs["n_milp"]``:
-    the MILPs solved.
+    the MILPs solved. ``time_limit``: seconds per MILP (None: none, the bounds
+    exact); a MILP stopped there gives the best rank found, reached at its
+    weights, and ``bounds_proven`` is False for that unit (``attrs["n_unproven"]``
+    such units). ``zhenxing simulate`` and the simulation report set
+    :data:`NATIONAL_TIME_LIMIT` above :data:`ALL_UNITS_MAX` units.
 
     Raises :class:`~zhenxing.errors.InputError` for a spread outside (0, 1),
     weights not summing to the scale, or a non-arithmetic aggregation.
@@ -122,11 +129,16 @@ def rank_bounds_table(
             raise InputError([Problem("units", f"unit(s) {', '.join(unknown)} not assessed in {year}")], "invalid rank-bounds request")
         only = np.isin(codes, list(wanted))
     workers = max(1, workers or 1)
-    by_cat = _published_rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, p, only=only, workers=workers)
-    by_prov = _published_rank_bounds(A, c, w_lo, w_hi, None, fw.scale, p, only=only, workers=workers)
+    solve = {"only": only, "workers": workers, "time_limit": time_limit}
+    by_cat = _published_rank_bounds(A, c, w_lo, w_hi, cat, fw.scale, p, **solve)
+    by_prov = _published_rank_bounds(A, c, w_lo, w_hi, None, fw.scale, p, **solve)
     k = fw.warning_talk.per_category
     # 1 + units strictly below; only whether fewer than k can be (or always are) below matters
-    from_bottom = _published_rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, p, limit=k, only=only, workers=workers)
+    from_bottom = _published_rank_bounds(-A, -c, w_lo, w_hi, cat, fw.scale, p, limit=k, **solve)
+    proven = np.ones(len(A), dtype=bool)
+    for part in (by_cat, by_prov, from_bottom):
+        if part.proven is not None:
+            proven &= part.proven
     total = arr["total"]
     units = yd.units
     n_cat = np.bincount(cat, minlength=len(fw.categories))[cat]
@@ -151,6 +163,7 @@ def rank_bounds_table(
             "n_never_beaten_by": by_cat.n_never,
             "warning_possible": from_bottom.best - 1 < k,
             "warning_certain": from_bottom.worst - 1 < k,
+            "bounds_proven": proven,
         }
     )
     out["_c"] = cat
@@ -158,4 +171,5 @@ def rank_bounds_table(
         out = out[only]
     out = out.sort_values(["_c", "rank_category", "code"], kind="stable").drop(columns="_c").reset_index(drop=True)
     out.attrs["n_milp"] = by_cat.n_milp + by_prov.n_milp + from_bottom.n_milp
+    out.attrs["n_unproven"] = int((~out["bounds_proven"]).sum())
     return out
