@@ -267,8 +267,10 @@ def test_chunk_size_formula():
     # by hand: 31,360,000 (int32 province counts) + 15,680,000 (category counts) + 16,777,216 (sub-batch)
     # + 1,605,632 (a block's inputs) + 448,000 (the kernel's scratch)
     assert (fixed, per_draw) == (65_870_848, 11_200)
-    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 65,870,848) // 11,200 = 12,094
-    assert chunk_draws(n, g, D, m, False, memory, 2) == 12094
+    memory = 384 * 2**20  # 201,326,592 bytes per worker: (201,326,592 - 65,870,848) // 11,200 = 12,094 draws fit,
+    # but the buffers stop at BUFFER_BYTES: 33,554,432 // 11,200 = 2,995
+    assert chunk_draws(n, g, D, m, False, memory, 2) == 2995
+    assert chunk_draws(n, g, D, m, False, 80 * 2**20, 1) == (80 * 2**20 - 65_870_848) // 11_200 == 1608  # the budget binds
     # a sub-batch draw: 8 n (8 + D) = 358,400 bytes, with indicator weights per draw 8 n (8 + D + 2 m) = 2,016,000
     assert sub_batch_draws(n, D, m, False) == 16 * 2**20 // 358_400 == 46
     assert sub_batch_draws(n, D, m, True) == 16 * 2**20 // 2_016_000 == 8

@@ -48,7 +48,8 @@ def rank_quantiles(counts: np.ndarray, q: float | Sequence[float]) -> np.ndarray
     cum = np.cumsum(counts, axis=1)
     total = cum[:, -1:]
     shares = np.atleast_1d(np.asarray(q, dtype=float))
-    out = np.stack([(cum < share * total - 1e-9).sum(axis=1) + 1 for share in shares])
+    # integer counts: c < x exactly when c < ceil(x), compared without a float copy of the (n, R) sums
+    out = np.stack([(cum < np.ceil(share * total - 1e-9).astype(cum.dtype)).sum(axis=1) + 1 for share in shares])
     return out[0] if np.ndim(q) == 0 else out
 
 

@@ -30,6 +30,8 @@ SUB_BYTES = 16 * 2**20
 SUB_ARRAYS = 8
 #: Largest number of draws a worker buffers before counting them, whatever the memory.
 DEFAULT_CHUNK = 16384
+#: Largest size of a worker's two rank buffers: larger ones count no faster and only raise the peak memory.
+BUFFER_BYTES = 32 * 2**20
 
 
 @dataclass
@@ -190,12 +192,12 @@ def chunk_draws(n_units: int, max_group: int, n_dims: int, n_indicators: int, pe
     inputs) ``+ 8 n (HIST_BINS_PER_UNIT + 4)`` (the kernel's scratch), plus ``4 n``
     per buffered draw (two int16 ranks per unit; ``8 n`` beyond 32,767 units). Then::
 
-        chunk = min(upper, floor((memory / workers - fixed) / (4 n)))
+        chunk = min(upper, BUFFER_BYTES / (4 n), floor((memory / workers - fixed) / (4 n)))
 
     Results do not depend on the chunk size.
     """
     fixed, per_draw = chunk_bytes(n_units, max_group, n_dims, n_indicators, per_draw_indicator_weights)
-    return int(max(0, min(upper, (memory // workers - fixed) // per_draw)))
+    return int(max(0, min(upper, max(1, BUFFER_BYTES // per_draw), (memory // workers - fixed) // per_draw)))
 
 
 def run_piece(model: Model, pool: np.ndarray, seed: int, start: int, stop: int, noise_pool: int, ws: Workspace) -> None:
