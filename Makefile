@@ -33,7 +33,7 @@ run: $(STAMP)
 	$(BIN)/zhenxing reports $$(command -v chromium >/dev/null 2>&1 && echo --pdf)
 
 test: $(TSTAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 demo: $(STAMP)
 	$(BIN)/zhenxing demo --out data/raw
