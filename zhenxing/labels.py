@@ -32,6 +32,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "grade": ("等次", "Grade"),
     "rank_category": ("类别内排名", "Rank in category"),
     "n_category": ("类别单位数", "Units in category"),
+    "n_province": ("全省单位数", "Units in province"),
     "rank_province": ("全省排名", "Rank in province"),
     "warning_talk": ("约谈", "Warning talk"),
     "n_missing": ("缺失指标数", "Missing values"),
