@@ -373,3 +373,10 @@ def test_every_simulation_figure_serialises_in_both_languages(comparison, sim, s
             assert bool(CJK.search(fig.layout.title.text)) == (lang == "zh"), fig.layout.title.text
             assert fig.layout.font.family == style.CJK_FONT
             json.loads(fig.to_json())
+
+
+def test_rank_axes_keep_few_ticks_at_national_size():
+    """Every rank up to 30; beyond, the smallest nice step with at most 15 ticks (no rotated, overlapping labels)."""
+    from zhenxing.report.simulation_figures import rank_dtick
+
+    assert [rank_dtick(n) for n in (1, 30, 31, 75, 76, 125, 250, 700, 1400, 2800)] == [1, 1, 5, 5, 10, 10, 20, 50, 100, 200]

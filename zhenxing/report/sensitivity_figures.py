@@ -17,6 +17,7 @@ from .simulation_figures import (
     city_rows,
     fit_title,
     legend_on_top,
+    rank_dtick,
     rank_fan_data,
     stext,
     zone_trace,
@@ -194,7 +195,7 @@ def rank_bounds_chart(
     )
     n_max = int(n.max())
     fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
-    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
+    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=rank_dtick(n_max), zeroline=False)
     fig.update_yaxes(autorange="reversed", type="category")
     title = stext("bounds_title", lang, city=city_label(mine, city, lang), pct=spread_pct(spread), level=lev)
     height = (255 if lang == "en" else 215) + 34 * len(rows) + (30 if unproven.any() else 0)

@@ -82,6 +82,20 @@ def stext(key: str, lang: str = "zh", **fmt: Any) -> str:
     return (en if lang == "en" else zh).format(**fmt)
 
 
+#: Tick steps of a rank axis, the smallest one that keeps it to RANK_TICKS ticks.
+RANK_STEPS = (1, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+RANK_TICKS = 15
+
+
+def rank_dtick(n_max: int) -> int:
+    """The tick step of an axis of ranks 1..``n_max``: every rank up to 30 ranks (a 680 px figure
+    shows 30 labels side by side), else the smallest step of :data:`RANK_STEPS` giving at most
+    :data:`RANK_TICKS` ticks, so that the labels stay horizontal and readable at national size."""
+    if n_max <= 30:
+        return 1
+    return next((s for s in RANK_STEPS[1:] if n_max / s <= RANK_TICKS), RANK_STEPS[-1])
+
+
 def fit_title(title: str, lang: str, width: int = 70) -> str:
     """An English title longer than ``width`` characters broken at a space (a 680 px figure
     shows about 75 characters of a title on one line); Chinese titles are left as they are."""
@@ -337,7 +351,7 @@ def rank_fan(
     n_max = int(data["n"].max()) if len(data) else 1
     lev = level_label(level, lang)
     fig.update_layout(barmode="overlay", bargap=0.1, xaxis_title=text("sim_rank_axis", lang, level=lev))
-    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=1 if n_max <= 30 else 5, zeroline=False)
+    fig.update_xaxes(range=[0.4, n_max + 0.6], dtick=rank_dtick(n_max), zeroline=False)
     fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 10 if row_height < 24 else 12})
     draws = f"{int(sim.n_draws):,}"
     if category is not None:
